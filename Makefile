@@ -1,0 +1,38 @@
+# resc - thin driver over CMake.  See README.md.
+#   make        build everything into build/
+#   make test   install what is missing, build, run every test (ctest)
+#   make demo   compile the embedded digits model and run it
+#   make bench  speed against ONNX Runtime (not part of the tests)
+BUILD ?= build
+JOBS  ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: all deps configure build test demo bench clean models
+
+all: build
+
+deps:
+	@./scripts/install-deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+configure: $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+models: build
+	@./scripts/make-models $(BUILD)
+
+test: build models
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_FLAGS)
+
+demo: build
+	@./scripts/demo $(BUILD)
+
+bench: build models
+	@./bench/run $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,755 @@
+/*
+ * llvm.c - the code generator: IR graph -> LLVM module -> object file.
+ *
+ * Every op is lowered (lower.c) to a call of a kernel written in plain C:
+ * a descriptor of int64 words holding every shape and attribute, and the
+ * list of buffers it reads and writes.  This file builds one LLVM module:
+ *
+ *   - the kernels' bitcode, compiled by clang at build time for the target's
+ *     vector flavour (AVX-512, AVX2, baseline x86-64, AArch64 NEON) and
+ *     embedded in resc, linked in with internal linkage;
+ *   - each constant (weights, already packed by the lowering) as a private
+ *     read-only global, 64-byte aligned;
+ *   - for each op, its descriptor as a private constant and a wrapper
+ *     "opN(desc, ptrs, t0, t1)" that calls the kernel with that descriptor,
+ *     marked always-inline, so that after -O3 every kernel is specialised
+ *     to its call site's shapes (the PyTorch Glow CPU backend's approach);
+ *   - NAME_run(), which checks its arguments, sets up the workspace, and
+ *     calls each wrapper through the runtime's resc_rt_parallel_for (or
+ *     directly when the op is a single task);
+ *   - NAME_workspace_size().
+ *
+ * Generated code has no mutable globals: all state is in the caller's
+ * buffers and workspace, so concurrent calls with distinct workspaces are
+ * safe.  Everything is emitted in graph order, so the output is
+ * deterministic.
+ */
+#include "backend.h"
+#include "be_lower.h"
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/BitReader.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Linker.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Kernel bitcode per vector flavour (generated at build time, kernels_bc.c). */
+extern const unsigned char resc_kbc_avx512[], resc_kbc_avx2[], resc_kbc_x86[], resc_kbc_aarch64[];
+extern const size_t resc_kbc_avx512_len, resc_kbc_avx2_len, resc_kbc_x86_len, resc_kbc_aarch64_len;
+
+bool
+be_valid_name(const char *s)
+{
+	if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+const char *
+be_host_triple(void)
+{
+	static char buf[128];
+	if (!buf[0]) {
+		char *t = LLVMGetDefaultTargetTriple();
+		snprintf(buf, sizeof buf, "%s", t);
+		LLVMDisposeMessage(t);
+	}
+	return buf;
+}
+
+/* ---- target selection --------------------------------------------------- */
+
+typedef struct target {
+	char triple[128];
+	char cpu[64];
+	char *features;                 /* malloc'd */
+	const unsigned char *bc;        /* kernel bitcode of the matching flavour */
+	size_t bclen;
+	const char *flavour;
+} target;
+
+static bool
+has_feature(const char *features, const char *f)
+{
+	size_t n = strlen(f);
+	for (const char *p = features; p && (p = strstr(p, f)); p += n)
+		if ((p == features || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+			return true;
+	return false;
+}
+
+/* The vector flavour a named x86 CPU supports (no C API asks LLVM this). */
+static const char *
+x86_cpu_flavour(const char *cpu)
+{
+	static const char *avx512[] = {"x86-64-v4", "skylake-avx512", "cascadelake", "cooperlake",
+		"cannonlake", "icelake-client", "icelake-server", "tigerlake", "sapphirerapids",
+		"graniterapids", "emeraldrapids", "rocketlake", "znver4", "znver5", NULL};
+	static const char *avx2[] = {"x86-64-v3", "haswell", "broadwell", "skylake", "alderlake",
+		"raptorlake", "meteorlake", "arrowlake", "znver1", "znver2", "znver3", "gracemont", NULL};
+	for (int i = 0; avx512[i]; i++)
+		if (strcmp(cpu, avx512[i]) == 0)
+			return "avx512";
+	for (int i = 0; avx2[i]; i++)
+		if (strcmp(cpu, avx2[i]) == 0)
+			return "avx2";
+	return "x86";
+}
+
+static int
+pick_target(const be_options *o, target *t, ir_err *e)
+{
+	char *host = LLVMGetDefaultTargetTriple();
+	char *norm = LLVMNormalizeTargetTriple(o->triple ? o->triple : host);
+	snprintf(t->triple, sizeof t->triple, "%s", norm);
+	LLVMDisposeMessage(norm);
+	bool is_host = !o->triple || strcmp(t->triple, host) == 0 ||
+	               (strncmp(t->triple, "x86_64", 6) == 0 && strncmp(host, "x86_64", 6) == 0 &&
+	                strstr(t->triple, "linux") && strstr(host, "linux"));
+	LLVMDisposeMessage(host);
+
+	bool native = !o->cpu || strcmp(o->cpu, "native") == 0;
+	if (native && !is_host)
+		native = false;
+	if (native) {
+		char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
+		snprintf(t->cpu, sizeof t->cpu, "%s", c);
+		t->features = strdup(f);
+		LLVMDisposeMessage(c);
+		LLVMDisposeMessage(f);
+	} else {
+		const char *cpu = o->cpu && strcmp(o->cpu, "native") != 0 ? o->cpu : "generic";
+		if (strcmp(cpu, "generic") == 0 && strncmp(t->triple, "x86_64", 6) == 0)
+			cpu = "x86-64";
+		snprintf(t->cpu, sizeof t->cpu, "%s", cpu);
+		t->features = strdup(o->features ? o->features : "");
+	}
+	if (!t->features)
+		return ir_errf(e, "out of memory");
+	if (o->features && native) {
+		size_t n = strlen(t->features) + strlen(o->features) + 2;
+		char *f = malloc(n);
+		if (!f)
+			return ir_errf(e, "out of memory");
+		snprintf(f, n, "%s,%s", t->features, o->features);
+		free(t->features);
+		t->features = f;
+	}
+
+	if (strncmp(t->triple, "x86_64", 6) == 0) {
+		const char *fl;
+		if (native || (o->features && *o->features))
+			fl = has_feature(t->features, "+avx512f") && !has_feature(t->features, "-avx512f") ? "avx512"
+			   : has_feature(t->features, "+avx2") && has_feature(t->features, "+fma") ? "avx2" : "x86";
+		else
+			fl = x86_cpu_flavour(t->cpu);
+		if (!native && o->features && !*o->features)
+			fl = x86_cpu_flavour(t->cpu);
+		t->flavour = fl;
+		if (strcmp(fl, "avx512") == 0) {
+			t->bc = resc_kbc_avx512;
+			t->bclen = resc_kbc_avx512_len;
+		} else if (strcmp(fl, "avx2") == 0) {
+			t->bc = resc_kbc_avx2;
+			t->bclen = resc_kbc_avx2_len;
+		} else {
+			t->bc = resc_kbc_x86;
+			t->bclen = resc_kbc_x86_len;
+		}
+	} else if (strncmp(t->triple, "aarch64", 7) == 0) {
+		t->flavour = "aarch64";
+		t->bc = resc_kbc_aarch64;
+		t->bclen = resc_kbc_aarch64_len;
+	} else {
+		return ir_errf(e, "unsupported target '%s' (x86_64 and aarch64 are supported)", t->triple);
+	}
+	return 0;
+}
+
+static void
+init_llvm(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	LLVMInitializeX86TargetInfo();
+	LLVMInitializeX86Target();
+	LLVMInitializeX86TargetMC();
+	LLVMInitializeX86AsmPrinter();
+	LLVMInitializeAArch64TargetInfo();
+	LLVMInitializeAArch64Target();
+	LLVMInitializeAArch64TargetMC();
+	LLVMInitializeAArch64AsmPrinter();
+}
+
+/* ---- module construction ------------------------------------------------ */
+
+typedef struct cg {
+	ir_graph *g;
+	const be_options *o;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMTypeRef i8, i32, i64, ptr, voidt, task_ty;
+	LLVMValueRef parallel_for, rt_alloc, rt_free;
+	LLVMValueRef *cglobals;     /* per constant (by index), lazily created */
+	int ncalls;
+} cg;
+
+static LLVMValueRef
+const_global(cg *c, ir_value *v, ir_err *e)
+{
+	if (v->aux >= 0 && c->cglobals[v->aux])
+		return c->cglobals[v->aux];
+	if (!v->data) {
+		ir_errf(e, "constant %s has no data (elided and not in the constant store)",
+		        v->name ? v->name : "");
+		return NULL;
+	}
+	size_t nb = ir_value_nbytes(v);
+	LLVMValueRef init = LLVMConstStringInContext2(c->ctx, v->data, nb, 1);
+	char name[32];
+	snprintf(name, sizeof name, "w%d", (int)v->aux);
+	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+	LLVMSetAlignment(gv, 64);
+	c->cglobals[v->aux] = gv;
+	return gv;
+}
+
+/* Declares or finds an external function. */
+static LLVMValueRef
+declare(cg *c, const char *name, LLVMTypeRef fty)
+{
+	LLVMValueRef f = LLVMGetNamedFunction(c->mod, name);
+	if (!f)
+		f = LLVMAddFunction(c->mod, name, fty);
+	return f;
+}
+
+/* Emits descriptor and wrapper for one lowered call; returns the wrapper. */
+static LLVMValueRef
+emit_wrapper(cg *c, const be_call *call, int k, ir_err *e)
+{
+	LLVMValueRef kern = LLVMGetNamedFunction(c->mod, call->kernel);
+	if (!kern || LLVMIsDeclaration(kern)) {
+		ir_errf(e, "internal: kernel %s is missing from the kernel bitcode", call->kernel);
+		return NULL;
+	}
+	LLVMValueRef words[BE_MAX_DESC];
+	int nd = call->ndesc ? call->ndesc : 1;
+	for (int i = 0; i < nd; i++)
+		words[i] = LLVMConstInt(c->i64, (unsigned long long)(call->ndesc ? call->desc[i] : 0), 0);
+	LLVMValueRef init = LLVMConstArray2(c->i64, words, (uint64_t)nd);
+	char name[32];
+	snprintf(name, sizeof name, "desc%d", k);
+	LLVMValueRef desc = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
+	LLVMSetInitializer(desc, init);
+	LLVMSetGlobalConstant(desc, 1);
+	LLVMSetLinkage(desc, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddress(desc, LLVMGlobalUnnamedAddr);
+	LLVMSetAlignment(desc, 8);
+
+	snprintf(name, sizeof name, "op%d", k);
+	LLVMValueRef w = LLVMAddFunction(c->mod, name, c->task_ty);
+	LLVMSetLinkage(w, LLVMInternalLinkage);
+	LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(c->ctx, w, "entry");
+	LLVMBuilderRef b = LLVMCreateBuilderInContext(c->ctx);
+	LLVMPositionBuilderAtEnd(b, bb);
+	LLVMValueRef args[4] = {desc, LLVMGetParam(w, 1), LLVMGetParam(w, 2), LLVMGetParam(w, 3)};
+	LLVMValueRef call_inst = LLVMBuildCall2(b, c->task_ty, kern, args, 4, "");
+	unsigned ai = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+	LLVMAddCallSiteAttribute(call_inst, LLVMAttributeFunctionIndex,
+	                         LLVMCreateEnumAttribute(c->ctx, ai, 0));
+	LLVMBuildRetVoid(b);
+	LLVMDisposeBuilder(b);
+	return w;
+}
+
+static bool
+value_is_output(const ir_graph *g, const ir_value *v, int *which)
+{
+	for (int i = 0; i < g->noutputs; i++)
+		if (g->outputs[i] == v) {
+			*which = i;
+			return true;
+		}
+	return false;
+}
+
+static int
+build_module(cg *c, int64_t ws_size, ir_err *e)
+{
+	ir_graph *g = c->g;
+	LLVMBuilderRef b = c->b;
+	char fname[256];
+
+	/* the ops, lowered; lowering may add constants (packed weights) */
+	int nops = 0;
+	for (ir_op *op = g->first; op; op = op->next)
+		nops++;
+	be_call *calls = calloc((size_t)nops + 1, sizeof *calls);
+	if (!calls)
+		return ir_errf(e, "out of memory");
+	int k = 0;
+	for (ir_op *op = g->first; op; op = op->next, k++) {
+		if (be_lower_op(g, op, &calls[k], e) != 0) {
+			char msg[sizeof e->msg];
+			snprintf(msg, sizeof msg, "%s", e->msg);
+			ir_errf(e, "op %d \"%s\" (%s): %s", k, op->loc ? op->loc : "",
+			        ir_opinfos[op->kind].name, msg);
+			free(calls);
+			return -1;
+		}
+	}
+	c->ncalls = k;
+	c->cglobals = calloc((size_t)g->nconsts + 1, sizeof *c->cglobals);
+	if (!c->cglobals) {
+		free(calls);
+		return ir_errf(e, "out of memory");
+	}
+	for (int i = 0; i < g->nconsts; i++)
+		g->consts[i]->aux = i;
+
+	/* NAME_workspace_size */
+	snprintf(fname, sizeof fname, "%s_workspace_size", c->o->name);
+	LLVMValueRef wsf = LLVMAddFunction(c->mod, fname, LLVMFunctionType(c->i64, NULL, 0, 0));
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c->ctx, wsf, "entry"));
+	LLVMBuildRet(b, LLVMConstInt(c->i64, (unsigned long long)ws_size, 0));
+
+	/* NAME_run */
+	LLVMTypeRef run_params[3] = {c->ptr, c->ptr, c->ptr};
+	snprintf(fname, sizeof fname, "%s_run", c->o->name);
+	LLVMValueRef run = LLVMAddFunction(c->mod, fname, LLVMFunctionType(c->i32, run_params, 3, 0));
+	LLVMValueRef pin = LLVMGetParam(run, 0), pout = LLVMGetParam(run, 1), pws = LLVMGetParam(run, 2);
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(c->ctx, run, "entry");
+	LLVMBasicBlockRef einval = LLVMAppendBasicBlockInContext(c->ctx, run, "einval");
+	LLVMPositionBuilderAtEnd(b, einval);
+	LLVMBuildRet(b, LLVMConstInt(c->i32, (unsigned long long)-1, 1));
+
+	LLVMPositionBuilderAtEnd(b, entry);
+	int maxp = 1;
+	for (int i = 0; i < k; i++)
+		if (calls[i].nptrs > maxp)
+			maxp = calls[i].nptrs;
+	LLVMTypeRef arrty = LLVMArrayType2(c->ptr, (uint64_t)maxp);
+	LLVMValueRef arr = LLVMBuildAlloca(b, arrty, "ptrs");
+	LLVMSetAlignment(arr, 16);
+
+	/* argument checks: NULL arrays or NULL entries give -1 */
+	LLVMValueRef null = LLVMConstPointerNull(c->ptr);
+	LLVMValueRef bad = LLVMBuildOr(b, LLVMBuildICmp(b, LLVMIntEQ, pin, null, ""),
+	                               LLVMBuildICmp(b, LLVMIntEQ, pout, null, ""), "");
+	LLVMBasicBlockRef ok0 = LLVMAppendBasicBlockInContext(c->ctx, run, "args");
+	LLVMBuildCondBr(b, g->ninputs || g->noutputs ? bad : LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0),
+	                einval, ok0);
+	LLVMPositionBuilderAtEnd(b, ok0);
+	LLVMValueRef *inp = calloc((size_t)g->ninputs + 1, sizeof *inp);
+	LLVMValueRef *outp = calloc((size_t)g->noutputs + 1, sizeof *outp);
+	if (!inp || !outp) {
+		free(calls);
+		free(inp);
+		free(outp);
+		return ir_errf(e, "out of memory");
+	}
+	LLVMValueRef anybad = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0);
+	for (int i = 0; i < g->ninputs; i++) {
+		LLVMValueRef idx = LLVMConstInt(c->i64, (unsigned long long)i, 0);
+		LLVMValueRef p = LLVMBuildGEP2(b, c->ptr, pin, &idx, 1, "");
+		inp[i] = LLVMBuildLoad2(b, c->ptr, p, "in");
+		anybad = LLVMBuildOr(b, anybad, LLVMBuildICmp(b, LLVMIntEQ, inp[i], null, ""), "");
+	}
+	for (int i = 0; i < g->noutputs; i++) {
+		LLVMValueRef idx = LLVMConstInt(c->i64, (unsigned long long)i, 0);
+		LLVMValueRef p = LLVMBuildGEP2(b, c->ptr, pout, &idx, 1, "");
+		outp[i] = LLVMBuildLoad2(b, c->ptr, p, "out");
+		anybad = LLVMBuildOr(b, anybad, LLVMBuildICmp(b, LLVMIntEQ, outp[i], null, ""), "");
+	}
+	LLVMBasicBlockRef ok1 = LLVMAppendBasicBlockInContext(c->ctx, run, "ws");
+	LLVMBuildCondBr(b, anybad, einval, ok1);
+	LLVMPositionBuilderAtEnd(b, ok1);
+
+	/* workspace: the caller's (64-byte aligned), or allocated here */
+	LLVMValueRef ws = pws, owned = NULL;
+	if (ws_size > 0) {
+		LLVMBasicBlockRef balloc = LLVMAppendBasicBlockInContext(c->ctx, run, "alloc");
+		LLVMBasicBlockRef balign = LLVMAppendBasicBlockInContext(c->ctx, run, "align");
+		LLVMBasicBlockRef bnomem = LLVMAppendBasicBlockInContext(c->ctx, run, "nomem");
+		LLVMBasicBlockRef bmis = LLVMAppendBasicBlockInContext(c->ctx, run, "misaligned");
+		LLVMBasicBlockRef bbody = LLVMAppendBasicBlockInContext(c->ctx, run, "body");
+		LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, pws, null, ""), balloc, balign);
+
+		LLVMPositionBuilderAtEnd(b, balloc);
+		LLVMValueRef sz = LLVMConstInt(c->i64, (unsigned long long)ws_size, 0);
+		LLVMValueRef m = LLVMBuildCall2(b, LLVMGlobalGetValueType(c->rt_alloc), c->rt_alloc, &sz, 1, "");
+		LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, m, null, ""), bnomem, bbody);
+
+		LLVMPositionBuilderAtEnd(b, bnomem);
+		LLVMBuildRet(b, LLVMConstInt(c->i32, (unsigned long long)-3, 1));
+
+		LLVMPositionBuilderAtEnd(b, balign);
+		LLVMValueRef low = LLVMBuildAnd(b, LLVMBuildPtrToInt(b, pws, c->i64, ""),
+		                                LLVMConstInt(c->i64, 63, 0), "");
+		LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, low, LLVMConstInt(c->i64, 0, 0), ""), bmis, bbody);
+
+		LLVMPositionBuilderAtEnd(b, bmis);
+		LLVMBuildRet(b, LLVMConstInt(c->i32, (unsigned long long)-2, 1));
+
+		LLVMPositionBuilderAtEnd(b, bbody);
+		ws = LLVMBuildPhi(b, c->ptr, "wsp");
+		LLVMValueRef vals[2] = {m, pws};
+		LLVMBasicBlockRef from[2] = {balloc, balign};
+		LLVMAddIncoming(ws, vals, from, 2);
+		owned = LLVMBuildPhi(b, LLVMInt1TypeInContext(c->ctx), "owned");
+		LLVMValueRef ov[2] = {LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 1, 0),
+		                      LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0)};
+		LLVMAddIncoming(owned, ov, from, 2);
+	}
+
+	/* the calls */
+	int rc = 0;
+	for (int i = 0; i < k && rc == 0; i++) {
+		be_call *call = &calls[i];
+		LLVMValueRef w = emit_wrapper(c, call, i, e);
+		if (!w) {
+			rc = -1;
+			break;
+		}
+		for (int j = 0; j < call->nptrs; j++) {
+			ir_value *v = call->ptrs[j];
+			LLVMValueRef p;
+			int which;
+			if (!v) {
+				p = null;
+			} else if (v->is_const) {
+				p = const_global(c, v, e);
+				if (!p) {
+					rc = -1;
+					break;
+				}
+			} else if (v->is_input) {
+				p = NULL;
+				for (int q = 0; q < g->ninputs; q++)
+					if (g->inputs[q] == v)
+						p = inp[q];
+				if (!p)
+					ir_die("input value not in graph inputs");
+			} else if (value_is_output(g, v, &which)) {
+				p = outp[which];
+			} else {
+				if (v->mem_offset < 0)
+					ir_die("value without a workspace slot");
+				LLVMValueRef off = LLVMConstInt(c->i64, (unsigned long long)v->mem_offset, 0);
+				p = LLVMBuildGEP2(b, c->i8, ws, &off, 1, "");
+			}
+			LLVMValueRef idx[2] = {LLVMConstInt(c->i64, 0, 0), LLVMConstInt(c->i64, (unsigned long long)j, 0)};
+			LLVMBuildStore(b, p, LLVMBuildGEP2(b, arrty, arr, idx, 2, ""));
+		}
+		if (rc)
+			break;
+		if (call->ntasks <= 1) {
+			LLVMValueRef args[4] = {null, arr, LLVMConstInt(c->i64, 0, 0), LLVMConstInt(c->i64, 1, 0)};
+			LLVMBuildCall2(b, c->task_ty, w, args, 4, "");
+		} else {
+			LLVMValueRef args[4] = {w, null, arr, LLVMConstInt(c->i64, (unsigned long long)call->ntasks, 0)};
+			LLVMBuildCall2(b, LLVMGlobalGetValueType(c->parallel_for), c->parallel_for, args, 4, "");
+		}
+	}
+
+	/* outputs that no op wrote: graph inputs, constants, repeated values */
+	for (int i = 0; i < g->noutputs && rc == 0; i++) {
+		ir_value *v = g->outputs[i];
+		int first;
+		value_is_output(g, v, &first);
+		LLVMValueRef src = NULL;
+		if (v->is_const)
+			src = const_global(c, v, e);
+		else if (v->is_input) {
+			for (int q = 0; q < g->ninputs; q++)
+				if (g->inputs[q] == v)
+					src = inp[q];
+		} else if (first != i)
+			src = outp[first];
+		else
+			continue;
+		if (!src) {
+			rc = -1;
+			break;
+		}
+		LLVMBuildMemCpy(b, outp[i], 4, src, 4,
+		                LLVMConstInt(c->i64, (unsigned long long)ir_value_nbytes(v), 0));
+	}
+
+	if (rc == 0) {
+		if (owned) {
+			LLVMBasicBlockRef bfree = LLVMAppendBasicBlockInContext(c->ctx, run, "free");
+			LLVMBasicBlockRef bret = LLVMAppendBasicBlockInContext(c->ctx, run, "ret");
+			LLVMBuildCondBr(b, owned, bfree, bret);
+			LLVMPositionBuilderAtEnd(b, bfree);
+			LLVMBuildCall2(b, LLVMGlobalGetValueType(c->rt_free), c->rt_free, &ws, 1, "");
+			LLVMBuildBr(b, bret);
+			LLVMPositionBuilderAtEnd(b, bret);
+		}
+		LLVMBuildRet(b, LLVMConstInt(c->i32, 0, 0));
+	}
+	free(inp);
+	free(outp);
+	free(calls);
+	return rc;
+}
+
+/* Links the kernels in, makes them internal and target-neutral. */
+static int
+link_kernels(cg *c, const target *t, ir_err *e)
+{
+	LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(
+		(const char *)t->bc, t->bclen, "kernels", 0);
+	LLVMModuleRef km = NULL;
+	if (LLVMParseBitcodeInContext2(c->ctx, buf, &km)) {
+		LLVMDisposeMemoryBuffer(buf);
+		return ir_errf(e, "internal: cannot read the embedded kernel bitcode (%s)", t->flavour);
+	}
+	LLVMDisposeMemoryBuffer(buf);
+	LLVMSetTarget(km, LLVMGetTarget(c->mod));
+	LLVMSetDataLayout(km, LLVMGetDataLayoutStr(c->mod));
+	if (LLVMLinkModules2(c->mod, km))
+		return ir_errf(e, "internal: cannot link the kernel bitcode");
+	for (LLVMValueRef f = LLVMGetFirstFunction(c->mod); f; f = LLVMGetNextFunction(f)) {
+		if (LLVMIsDeclaration(f))
+			continue;
+		const char *n = LLVMGetValueName(f);
+		if (strncmp(n, "rk_", 3) == 0 || strncmp(n, "rki_", 4) == 0)
+			LLVMSetLinkage(f, LLVMInternalLinkage);
+		/* let the target machine's CPU and features apply */
+		LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-cpu", 10);
+		LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-features", 15);
+		LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "tune-cpu", 8);
+	}
+	for (LLVMValueRef gv = LLVMGetFirstGlobal(c->mod); gv; gv = LLVMGetNextGlobal(gv))
+		if (!LLVMIsDeclaration(gv) && LLVMGetLinkage(gv) == LLVMExternalLinkage &&
+		    strncmp(LLVMGetValueName(gv), "rk", 2) == 0)
+			LLVMSetLinkage(gv, LLVMInternalLinkage);
+	return 0;
+}
+
+static int
+write_file(const char *path, const void *data, size_t n, ir_err *e)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f)
+		return ir_errf(e, "cannot write %s: %s", tmp, strerror(errno));
+	bool ok = fwrite(data, 1, n, f) == n;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		remove(tmp);
+		return ir_errf(e, "cannot write %s", path);
+	}
+	return 0;
+}
+
+int
+be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
+{
+	target t = {0};
+	int rc = -1;
+
+	if (!be_valid_name(o->name))
+		return ir_errf(e, "--name '%s' is not a C identifier", o->name ? o->name : "");
+	if (pick_target(o, &t, e) != 0) {
+		free(t.features);
+		return -1;
+	}
+	init_llvm();
+
+	char *err = NULL;
+	LLVMTargetRef T;
+	if (LLVMGetTargetFromTriple(t.triple, &T, &err)) {
+		ir_errf(e, "target '%s': %s", t.triple, err);
+		LLVMDisposeMessage(err);
+		free(t.features);
+		return -1;
+	}
+	static const LLVMCodeGenOptLevel lv[4] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
+		LLVMCodeGenLevelDefault, LLVMCodeGenLevelAggressive};
+	LLVMTargetMachineRef tm = LLVMCreateTargetMachine(T, t.triple, t.cpu, t.features,
+		lv[o->opt_level & 3], LLVMRelocPIC, LLVMCodeModelDefault);
+	if (!tm) {
+		free(t.features);
+		return ir_errf(e, "cannot create a target machine for %s (cpu %s)", t.triple, t.cpu);
+	}
+
+	cg c = {0};
+	c.g = g;
+	c.o = o;
+	c.ctx = LLVMContextCreate();
+	c.mod = LLVMModuleCreateWithNameInContext(o->name, c.ctx);
+	LLVMSetTarget(c.mod, t.triple);
+	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+	LLVMSetModuleDataLayout(c.mod, td);
+	LLVMDisposeTargetData(td);
+	c.b = LLVMCreateBuilderInContext(c.ctx);
+	c.i8 = LLVMInt8TypeInContext(c.ctx);
+	c.i32 = LLVMInt32TypeInContext(c.ctx);
+	c.i64 = LLVMInt64TypeInContext(c.ctx);
+	c.ptr = LLVMPointerTypeInContext(c.ctx, 0);
+	c.voidt = LLVMVoidTypeInContext(c.ctx);
+	LLVMTypeRef tp[4] = {c.ptr, c.ptr, c.i64, c.i64};
+	c.task_ty = LLVMFunctionType(c.voidt, tp, 4, 0);
+	LLVMTypeRef pf[4] = {c.ptr, c.ptr, c.ptr, c.i64};
+	c.parallel_for = declare(&c, "resc_rt_parallel_for", LLVMFunctionType(c.voidt, pf, 4, 0));
+	c.rt_alloc = declare(&c, "resc_rt_alloc", LLVMFunctionType(c.ptr, &c.i64, 1, 0));
+	c.rt_free = declare(&c, "resc_rt_free", LLVMFunctionType(c.voidt, &c.ptr, 1, 0));
+
+	if (link_kernels(&c, &t, e) != 0)
+		goto out;
+	int64_t ws = be_plan_memory(g, NULL);
+	if (build_module(&c, ws, e) != 0)
+		goto out;
+
+	if (LLVMVerifyModule(c.mod, LLVMReturnStatusAction, &err)) {
+		ir_errf(e, "internal: generated module does not verify: %.300s", err);
+		LLVMDisposeMessage(err);
+		goto out;
+	}
+	LLVMDisposeMessage(err);
+	err = NULL;
+
+	char pipeline[32];
+	snprintf(pipeline, sizeof pipeline, "default<O%d>", o->opt_level & 3);
+	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	LLVMErrorRef lerr = LLVMRunPasses(c.mod, pipeline, tm, po);
+	LLVMDisposePassBuilderOptions(po);
+	if (lerr) {
+		char *m = LLVMGetErrorMessage(lerr);
+		ir_errf(e, "internal: LLVM passes failed: %s", m);
+		LLVMDisposeErrorMessage(m);
+		goto out;
+	}
+
+	if (o->emit == BE_EMIT_LLVM) {
+		char *s = LLVMPrintModuleToString(c.mod);
+		rc = write_file(path, s, strlen(s), e);
+		LLVMDisposeMessage(s);
+	} else {
+		LLVMMemoryBufferRef mb = NULL;
+		if (LLVMTargetMachineEmitToMemoryBuffer(tm, c.mod,
+		        o->emit == BE_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile, &err, &mb)) {
+			ir_errf(e, "internal: code generation failed: %s", err);
+			LLVMDisposeMessage(err);
+			goto out;
+		}
+		rc = write_file(path, LLVMGetBufferStart(mb), LLVMGetBufferSize(mb), e);
+		LLVMDisposeMemoryBuffer(mb);
+	}
+out:
+	free(c.cglobals);
+	LLVMDisposeBuilder(c.b);
+	LLVMDisposeModule(c.mod);
+	LLVMContextDispose(c.ctx);
+	LLVMDisposeTargetMachine(tm);
+	free(t.features);
+	return rc;
+}
+
+/* ---- the header --------------------------------------------------------- */
+
+static void
+upper(char *dst, const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < n; i++)
+		dst[i] = (char)toupper((unsigned char)s[i]);
+	dst[i] = 0;
+}
+
+static void
+c_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\%03o", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void
+io_macros(FILE *f, const char *U, const char *kind, int i, const char *name, const ir_value *v)
+{
+	fprintf(f, "#define %s_%s%d_NAME ", U, kind, i);
+	c_string(f, name);
+	fprintf(f, "\n#define %s_%s%d_RANK %d\n#define %s_%s%d_SHAPE {", U, kind, i, v->rank, U, kind, i);
+	for (int d = 0; d < v->rank; d++)
+		fprintf(f, "%s%lld", d ? ", " : "", (long long)v->dims[d]);
+	fprintf(f, "}\n#define %s_%s%d_SIZE %lld /* elements */\n", U, kind, i, (long long)ir_value_numel(v));
+}
+
+int
+be_write_header(ir_graph *g, const be_options *o, const char *path, ir_err *e)
+{
+	if (!be_valid_name(o->name))
+		return ir_errf(e, "--name '%s' is not a C identifier", o->name ? o->name : "");
+	char U[256];
+	upper(U, o->name, sizeof U);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return ir_errf(e, "out of memory");
+	int64_t lb;
+	int64_t ws = be_plan_memory(g, &lb);
+
+	fprintf(f, "/* Generated by resc: the C API of the compiled network '%s'. */\n", o->name);
+	fprintf(f, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", U, U);
+	fprintf(f, "/*\n * Inputs and outputs are dense row-major float32 tensors (NCHW for images),\n"
+	           " * with the shapes below, fixed at compile time.\n */\n");
+	fprintf(f, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", U, g->ninputs, U, g->noutputs);
+	for (int i = 0; i < g->ninputs; i++)
+		io_macros(f, U, "INPUT", i, g->input_names[i], g->inputs[i]);
+	for (int i = 0; i < g->noutputs; i++)
+		io_macros(f, U, "OUTPUT", i, g->output_names[i], g->outputs[i]);
+	fprintf(f, "#define %s_WORKSPACE_SIZE %lld /* bytes */\n\n", U, (long long)ws);
+	fprintf(f, "/* Bytes of scratch memory one call of %s_run needs (64-byte aligned). */\n", o->name);
+	fprintf(f, "size_t %s_workspace_size(void);\n\n", o->name);
+	fprintf(f,
+	        "/*\n"
+	        " * Runs the network.  inputs[i] points to %s_INPUTi_SIZE floats, outputs[i]\n"
+	        " * to %s_OUTPUTi_SIZE floats.  workspace is NULL (the call allocates and\n"
+	        " * frees its own) or %s_workspace_size() bytes, 64-byte aligned, which the\n"
+	        " * call uses instead: then it makes no heap allocation.  Concurrent calls\n"
+	        " * are safe when each has its own workspace and outputs.\n"
+	        " * Returns 0, or -1 for a NULL argument, -2 for a misaligned workspace,\n"
+	        " * -3 when the workspace cannot be allocated (resc_rt_strerror() names them).\n"
+	        " */\n", U, U, o->name);
+	fprintf(f, "int %s_run(const float *const *inputs, float *const *outputs, void *workspace);\n\n", o->name);
+	fprintf(f, "#ifdef __cplusplus\n}\n#endif\n#endif\n");
+	if (fclose(f) != 0) {
+		free(buf);
+		return ir_errf(e, "out of memory");
+	}
+	int rc = write_file(path, buf, len, e);
+	free(buf);
+	return rc;
+}

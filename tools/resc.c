@@ -1,0 +1,909 @@
+/*
+ * resc.c - the compiler driver.
+ *
+ *     resc compile MODEL.onnx [-o OUT] [--emit KIND] ...
+ *     resc run     MODEL.onnx [--interp] --input IN.pb ... --output OUT.pb ...
+ *     resc inspect MODEL.onnx [--json]
+ *
+ * This is the only file that knows every layer: it reads the model with the
+ * frontend, runs the pass pipeline, and hands the result to the backend or
+ * the interpreter.  Options live in one table per subcommand, which both the
+ * parser and --help read, so help cannot drift from what is accepted.
+ *
+ * Errors are one line on stderr, "resc: error: <file>: <what>", exit 1.
+ * Output files are written to a temporary name and renamed into place, so a
+ * failed run never leaves a partial file behind.
+ */
+#include "backend.h"
+#include "frontend.h"
+#include "ir.h"
+#include "resc_rt.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RESC_VERSION "0.1.0"
+
+/* ---- errors ------------------------------------------------------------- */
+
+static _Noreturn void
+fail(const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("resc: error: ", stderr);
+	if (file)
+		fprintf(stderr, "%s: ", file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+enum {
+	O_HELP = 1, O_OUT, O_EMIT, O_NAME, O_TARGET, O_CPU, O_OPT, O_BATCH,
+	O_PRINT_CONSTS, O_QUIET, O_INTERP, O_INPUT, O_OUTPUT, O_CHECK, O_JSON,
+	O_WRITE_CONSTS, O_CFLAGS, O_LIBS,
+};
+
+typedef struct optdef {
+	int id;
+	const char *name;   /* "--emit"; "-O" matches -O0..-O3 */
+	const char *arg;    /* metavariable, or NULL for a flag */
+	const char *help;
+} optdef;
+
+typedef struct command {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	const optdef *opts;
+	int (*run)(int argc, char **argv);
+} command;
+
+static const optdef compile_opts[] = {
+	{O_OUT, "-o", "FILE", "output file (default: stdout for text kinds, MODEL.o otherwise)"},
+	{O_EMIT, "--emit", "KIND", "what to write: ir (imported IR), ir-opt, obj, shared, asm, llvm, header"},
+	{O_NAME, "--name", "NAME", "C prefix of the generated API (default: from the output file name)"},
+	{O_TARGET, "--target", "TRIPLE", "target triple (default: the host's)"},
+	{O_CPU, "--cpu", "CPU", "target CPU (default: native)"},
+	{O_OPT, "-O", "0-3", "optimisation level (default: -O3)"},
+	{O_BATCH, "--batch", "N", "batch size for a dynamic batch axis (default: 1)"},
+	{O_PRINT_CONSTS, "--print-constants", NULL, "write every constant in IR output instead of eliding big ones"},
+	{O_WRITE_CONSTS, "--write-consts", "FILE", "with --emit ir: write the constant store (default: OUT.consts when -o is given)"},
+	{O_QUIET, "--quiet", NULL, "no progress output"},
+	{O_HELP, "--help", NULL, "show this help"},
+	{0},
+};
+
+static const optdef run_opts[] = {
+	{O_INTERP, "--interp", NULL, "run with the reference interpreter"},
+	{O_INPUT, "--input", "FILE.pb", "an input TensorProto; one per graph input, in order"},
+	{O_OUTPUT, "--output", "FILE.pb", "where to write an output TensorProto; one per graph output, in order"},
+	{O_CHECK, "--check", "DIR", "run every test_data_set_*/ in DIR and compare with its output_*.pb"},
+	{O_BATCH, "--batch", "N", "batch size for a dynamic batch axis (default: from the input)"},
+	{O_OPT, "-O", "0-3", "optimisation level of the native code (default: -O3)"},
+	{O_QUIET, "--quiet", NULL, "print only errors"},
+	{O_HELP, "--help", NULL, "show this help"},
+	{0},
+};
+
+static const optdef config_opts[] = {
+	{O_CFLAGS, "--cflags", NULL, "compiler flags to include generated headers and resc_rt.h"},
+	{O_LIBS, "--libs", NULL, "linker flags for generated objects (the runtime, pthreads, libm)"},
+	{O_HELP, "--help", NULL, "show this help"},
+	{0},
+};
+
+static const optdef inspect_opts[] = {
+	{O_JSON, "--json", NULL, "print one JSON object instead of a table"},
+	{O_BATCH, "--batch", "N", "batch size for a dynamic batch axis (default: 1)"},
+	{O_HELP, "--help", NULL, "show this help"},
+	{0},
+};
+
+static int cmd_compile(int, char **);
+static int cmd_run(int, char **);
+static int cmd_inspect(int, char **);
+static int cmd_config(int, char **);
+
+static const command commands[] = {
+	{"compile", "resc compile MODEL.onnx [options]",
+	 "compile an ONNX model to IR or native code", compile_opts, cmd_compile},
+	{"run", "resc run MODEL.onnx --interp --input IN.pb... --output OUT.pb...\n"
+	        "       resc run MODEL.onnx --interp --check DIR",
+	 "run a model on TensorProto inputs", run_opts, cmd_run},
+	{"inspect", "resc inspect MODEL.onnx [--json]",
+	 "summarise a model: ops, parameters, MACs, shapes", inspect_opts, cmd_inspect},
+	{"config", "resc config [--cflags] [--libs]",
+	 "print the flags to build and link generated code", config_opts, cmd_config},
+	{0},
+};
+
+static void
+print_opts(FILE *f, const optdef *o)
+{
+	for (; o->id; o++) {
+		char lhs[64];
+		if (o->id == O_OPT)
+			snprintf(lhs, sizeof lhs, "-O0|-O1|-O2|-O3");
+		else
+			snprintf(lhs, sizeof lhs, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-24s %s\n", lhs, o->help);
+	}
+}
+
+static void
+usage_main(FILE *f)
+{
+	fprintf(f, "usage: resc COMMAND [options]\n\n"
+	           "resc compiles ONNX models of the residual-network family ahead of time.\n\n"
+	           "commands:\n");
+	for (const command *c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\n  resc COMMAND --help   options of one command\n"
+	           "  resc --version        print the version\n");
+}
+
+static void
+usage_cmd(FILE *f, const command *c)
+{
+	fprintf(f, "usage: %s\n\n%s.\n\noptions:\n", c->usage, c->summary);
+	print_opts(f, c->opts);
+}
+
+/* Parsed arguments of any subcommand. */
+typedef struct args {
+	const command *cmd;
+	const char *model;
+	const char *out;
+	const char *emit;
+	const char *name;
+	const char *target;
+	const char *cpu;
+	const char *check;
+	const char *write_consts;
+	int opt_level;
+	int batch;
+	bool print_consts, quiet, interp, json, cflags, libs;
+	const char **inputs; int ninputs;
+	const char **outputs; int noutputs;
+} args;
+
+static int
+parse_int(const char *s, const char *what, long lo, long hi)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		fail(NULL, "%s: '%s' is not an integer in [%ld, %ld]", what, s, lo, hi);
+	return (int)v;
+}
+
+static void
+parse_args(const command *c, int argc, char **argv, args *a)
+{
+	memset(a, 0, sizeof *a);
+	a->cmd = c;
+	a->opt_level = 3;
+	a->inputs = calloc((size_t)argc + 1, sizeof *a->inputs);
+	a->outputs = calloc((size_t)argc + 1, sizeof *a->outputs);
+	if (!a->inputs || !a->outputs)
+		fail(NULL, "out of memory");
+
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		if (s[0] != '-' || strcmp(s, "-") == 0) {
+			if (a->model)
+				fail(NULL, "unexpected argument '%s' (one model per run; see 'resc %s --help')", s, c->name);
+			a->model = s;
+			continue;
+		}
+		const optdef *o = NULL;
+		const char *val = NULL;
+		for (const optdef *d = c->opts; d->id; d++) {
+			size_t n = strlen(d->name);
+			if (d->id == O_OPT && strncmp(s, "-O", 2) == 0) {
+				o = d;
+				val = s + 2;
+				break;
+			}
+			if (strncmp(s, d->name, n) == 0 && (s[n] == 0 || (s[n] == '=' && d->arg))) {
+				o = d;
+				if (s[n] == '=')
+					val = s + n + 1;
+				break;
+			}
+		}
+		if (!o)
+			fail(NULL, "unknown option '%s' for 'resc %s' (see 'resc %s --help')", s, c->name, c->name);
+		if (o->arg && !val && o->id != O_OPT) {
+			if (i + 1 >= argc)
+				fail(NULL, "option '%s' needs an argument (%s)", o->name, o->arg);
+			val = argv[++i];
+		}
+		switch (o->id) {
+		case O_HELP: usage_cmd(stdout, c); exit(0);
+		case O_OUT: a->out = val; break;
+		case O_EMIT: a->emit = val; break;
+		case O_NAME: a->name = val; break;
+		case O_TARGET: a->target = val; break;
+		case O_CPU: a->cpu = val; break;
+		case O_OPT: a->opt_level = parse_int(val, "-O", 0, 3); break;
+		case O_BATCH: a->batch = parse_int(val, "--batch", 1, 1 << 20); break;
+		case O_PRINT_CONSTS: a->print_consts = true; break;
+		case O_WRITE_CONSTS: a->write_consts = val; break;
+		case O_QUIET: a->quiet = true; break;
+		case O_INTERP: a->interp = true; break;
+		case O_INPUT: a->inputs[a->ninputs++] = val; break;
+		case O_OUTPUT: a->outputs[a->noutputs++] = val; break;
+		case O_CHECK: a->check = val; break;
+		case O_JSON: a->json = true; break;
+		case O_CFLAGS: a->cflags = true; break;
+		case O_LIBS: a->libs = true; break;
+		}
+	}
+	if (!a->model && c->run != cmd_config)
+		fail(NULL, "no model given (usage: %s)", c->usage);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static ir_graph *
+load(const args *a, const fe_tensor *vals, int nvals, fe_info *info)
+{
+	ir_err e = {{0}};
+	ir_graph *g = NULL;
+	fe_options o = {0};
+	o.batch = a->batch;
+	o.input_values = vals;
+	o.ninput_values = nvals;
+	o.info = info;
+	if (fe_load_onnx(a->model, &o, &g, &e) != 0)
+		fail(a->model, "%s", e.msg);
+	return g;
+}
+
+/* ---- output files ------------------------------------------------------- */
+
+/* Opens a temporary file beside path; commit_file renames it into place. */
+static FILE *
+open_tmp(const char *path, char *tmp, size_t ntmp)
+{
+	snprintf(tmp, ntmp, "%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f)
+		fail(path, "cannot write: %s", strerror(errno));
+	return f;
+}
+
+static void
+commit_file(FILE *f, const char *tmp, const char *path)
+{
+	bool bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		remove(tmp);
+		fail(path, "write failed");
+	}
+	if (rename(tmp, path) != 0) {
+		int err = errno;
+		remove(tmp);
+		fail(path, "cannot rename into place: %s", strerror(err));
+	}
+}
+
+/* ---- compile ------------------------------------------------------------ */
+
+/* The file name without folders and extension. */
+static void
+stem_of(const char *path, char *out, size_t n)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	snprintf(out, n, "%s", base);
+	char *dot = strrchr(out, '.');
+	if (dot && dot != out)
+		*dot = 0;
+}
+
+/* A C identifier made from a file stem: "resnet-50" -> "resnet_50". */
+static void
+name_from_stem(const char *stem, char *out, size_t n)
+{
+	size_t j = 0;
+	if (!(stem[0] == '_' || (stem[0] >= 'a' && stem[0] <= 'z') || (stem[0] >= 'A' && stem[0] <= 'Z')))
+		out[j++] = '_';
+	for (size_t i = 0; stem[i] && j + 1 < n; i++) {
+		char c = stem[i];
+		bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		out[j++] = ok ? c : '_';
+	}
+	out[j] = 0;
+}
+
+/* Replaces the extension of path (or appends one). */
+static void
+with_ext(const char *path, const char *ext, char *out, size_t n)
+{
+	snprintf(out, n, "%s", path);
+	char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
+	if (dot && (!slash || dot > slash) && dot != out)
+		*dot = 0;
+	size_t l = strlen(out);
+	snprintf(out + l, n - l, "%s", ext);
+}
+
+/* Where libresc_rt.a and resc_rt.h are: the build tree, or beside the install. */
+static void
+runtime_dirs(char *lib, char *inc, size_t n)
+{
+	char exe[PATH_MAX];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	struct stat st;
+	if (l > 0) {
+		exe[l] = 0;
+		char *sl = strrchr(exe, '/');
+		if (sl) {
+			*sl = 0;
+			snprintf(lib, n, "%s/../lib/libresc_rt.a", exe);
+			if (stat(lib, &st) == 0) {
+				snprintf(lib, n, "%s/../lib", exe);
+				snprintf(inc, n, "%s/../include", exe);
+				char h[PATH_MAX + 32];
+				snprintf(h, sizeof h, "%s/resc_rt.h", inc);
+				if (stat(h, &st) != 0)
+					snprintf(inc, n, "%s", RESC_BUILD_INCDIR);
+				return;
+			}
+		}
+	}
+	snprintf(lib, n, "%s", RESC_INSTALL_LIBDIR);
+	snprintf(inc, n, "%s", RESC_INSTALL_INCDIR);
+}
+
+/* Links an object into a shared library with the runtime; 0 or -1. */
+static int
+link_shared(const char *obj, const char *so, char *err, size_t nerr)
+{
+	char lib[PATH_MAX], inc[PATH_MAX], cmd[3 * PATH_MAX + 256], tmp[PATH_MAX + 32];
+	runtime_dirs(lib, inc, sizeof lib);
+	const char *cc = getenv("CC");
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", so, (long)getpid());
+	snprintf(cmd, sizeof cmd, "'%s' -shared -o '%s' '%s' '%s/libresc_rt.a' -lpthread -lm",
+	         cc && *cc ? cc : "cc", tmp, obj, lib);
+	int rc = system(cmd);
+	if (rc != 0) {
+		remove(tmp);
+		snprintf(err, nerr, "linking the shared object failed (%s)", cmd);
+		return -1;
+	}
+	if (rename(tmp, so) != 0) {
+		remove(tmp);
+		snprintf(err, nerr, "cannot rename into place: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+backend_options(const args *a, const char *name, be_emit emit, be_options *bo)
+{
+	memset(bo, 0, sizeof *bo);
+	bo->name = name;
+	bo->triple = a->target;
+	bo->cpu = a->cpu;
+	bo->opt_level = a->opt_level;
+	bo->emit = emit;
+	bo->pic = true;
+}
+
+static int
+cmd_compile(int argc, char **argv)
+{
+	args a;
+	parse_args(&commands[0], argc, argv, &a);
+	const char *emit = a.emit ? a.emit : "obj";
+	static const char *kinds[] = {"ir", "ir-opt", "obj", "shared", "asm", "llvm", "header", NULL};
+	bool known = false;
+	for (int i = 0; kinds[i]; i++)
+		known |= strcmp(emit, kinds[i]) == 0;
+	if (!known)
+		fail(NULL, "--emit: unknown kind '%s' (ir, ir-opt, obj, shared, asm, llvm, header)", emit);
+	bool text = strcmp(emit, "ir") == 0 || strcmp(emit, "ir-opt") == 0;
+	bool to_stdout = !a.out || strcmp(a.out, "-") == 0;
+
+	ir_graph *g = load(&a, NULL, 0, NULL);
+	ir_err e = {{0}};
+
+	if (text) {
+		ir_print_opts po = {0};
+		po.print_constants = a.print_consts;
+		if (!to_stdout) {
+			char tmp[4096];
+			FILE *f = open_tmp(a.out, tmp, sizeof tmp);
+			ir_graph_print(f, g, &po);
+			commit_file(f, tmp, a.out);
+		} else {
+			ir_graph_print(stdout, g, &po);
+			fflush(stdout);
+		}
+		const char *store = a.write_consts;
+		char def[4096];
+		if (!store && !to_stdout) {
+			snprintf(def, sizeof def, "%s.consts", a.out);
+			store = def;
+		}
+		if (store && ir_consts_write(store, g, &e) != 0)
+			fail(store, "%s", e.msg);
+		ir_graph_free(g);
+		return 0;
+	}
+
+	/* native output: pick the file names, then the C prefix */
+	char out[PATH_MAX], hdr[PATH_MAX], stem[256], name[256];
+	const char *ext = strcmp(emit, "shared") == 0 ? ".so" : strcmp(emit, "asm") == 0 ? ".s"
+	                : strcmp(emit, "llvm") == 0 ? ".ll" : strcmp(emit, "header") == 0 ? ".h" : ".o";
+	if (to_stdout && strcmp(emit, "header") != 0) {
+		char ms[256];
+		stem_of(a.model, ms, sizeof ms);
+		snprintf(out, sizeof out, "%s%s", ms, ext);
+	} else if (to_stdout) {
+		snprintf(out, sizeof out, "-");
+	} else {
+		snprintf(out, sizeof out, "%s", a.out);
+	}
+	stem_of(strcmp(out, "-") ? out : a.model, stem, sizeof stem);
+	name_from_stem(stem, name, sizeof name);
+	if (a.name)
+		snprintf(name, sizeof name, "%s", a.name);
+	if (!be_valid_name(name))
+		fail(NULL, "--name '%s' is not a C identifier", name);
+
+	be_options bo;
+	if (strcmp(emit, "header") == 0) {
+		backend_options(&a, name, BE_EMIT_OBJ, &bo);
+		if (strcmp(out, "-") == 0) {
+			char tmpl[] = "/tmp/resc-XXXXXX.h";
+			int fd = mkstemps(tmpl, 2);
+			if (fd < 0)
+				fail(NULL, "cannot create a temporary file: %s", strerror(errno));
+			close(fd);
+			if (be_write_header(g, &bo, tmpl, &e) != 0) {
+				remove(tmpl);
+				fail(a.model, "%s", e.msg);
+			}
+			FILE *f = fopen(tmpl, "r");
+			int c;
+			while (f && (c = fgetc(f)) != EOF)
+				putchar(c);
+			if (f)
+				fclose(f);
+			remove(tmpl);
+		} else if (be_write_header(g, &bo, out, &e) != 0) {
+			fail(a.model, "%s", e.msg);
+		}
+		ir_graph_free(g);
+		return 0;
+	}
+
+	be_emit kind = strcmp(emit, "asm") == 0 ? BE_EMIT_ASM : strcmp(emit, "llvm") == 0 ? BE_EMIT_LLVM : BE_EMIT_OBJ;
+	backend_options(&a, name, kind, &bo);
+	with_ext(out, ".h", hdr, sizeof hdr);
+	if (strcmp(emit, "shared") == 0) {
+		char obj[PATH_MAX + 32], msg[PATH_MAX * 4];
+		snprintf(obj, sizeof obj, "%s.%ld.o", out, (long)getpid());
+		if (be_compile(g, &bo, obj, &e) != 0)
+			fail(a.model, "%s", e.msg);
+		int rc = link_shared(obj, out, msg, sizeof msg);
+		remove(obj);
+		if (rc != 0)
+			fail(out, "%s", msg);
+	} else if (be_compile(g, &bo, out, &e) != 0) {
+		fail(a.model, "%s", e.msg);
+	}
+	if ((kind == BE_EMIT_OBJ) && be_write_header(g, &bo, hdr, &e) != 0) {
+		remove(out);
+		fail(a.model, "%s", e.msg);
+	}
+	ir_graph_free(g);
+	return 0;
+}
+
+/* Compiles g into a temporary shared object and runs it once. */
+static void
+run_native(const args *a, ir_graph *g, const void **in, void **out)
+{
+	char dir[] = "/tmp/resc-run-XXXXXX";
+	if (!mkdtemp(dir))
+		fail(NULL, "cannot create a temporary folder: %s", strerror(errno));
+	char obj[sizeof dir + 16], so[sizeof dir + 16], msg[PATH_MAX * 4];
+	snprintf(obj, sizeof obj, "%s/net.o", dir);
+	snprintf(so, sizeof so, "%s/net.so", dir);
+	be_options bo;
+	backend_options(a, "net", BE_EMIT_OBJ, &bo);
+	ir_err e = {{0}};
+	int rc = be_compile(g, &bo, obj, &e);
+	if (rc == 0 && link_shared(obj, so, msg, sizeof msg) != 0) {
+		ir_errf(&e, "%s", msg);
+		rc = -1;
+	}
+	void *h = rc == 0 ? dlopen(so, RTLD_NOW | RTLD_LOCAL) : NULL;
+	remove(obj);
+	remove(so);
+	rmdir(dir);
+	if (rc != 0)
+		fail(a->model, "%s", e.msg);
+	if (!h)
+		fail(a->model, "cannot load the compiled model: %s", dlerror());
+	int (*run)(const float *const *, float *const *, void *) =
+		(int (*)(const float *const *, float *const *, void *))dlsym(h, "net_run");
+	if (!run)
+		fail(a->model, "compiled model has no net_run");
+	int r = run((const float *const *)in, (float *const *)out, NULL);
+	if (r != 0)
+		fail(a->model, "net_run failed: %s", resc_rt_strerror(r));
+	dlclose(h);
+}
+
+/* ---- run ---------------------------------------------------------------- */
+
+static void
+print_type(FILE *f, ir_dtype t, int rank, const int64_t *dims)
+{
+	fprintf(f, "%s[", ir_dtype_name(t));
+	for (int i = 0; i < rank; i++)
+		fprintf(f, "%s%lld", i ? "," : "", (long long)dims[i]);
+	fputc(']', f);
+}
+
+/* Maps each graph input to the tensor given for it on the command line. */
+static const fe_tensor *
+tensor_for_input(const ir_graph *g, int i, const fe_info *info,
+                 const fe_tensor *vals, int nvals)
+{
+	for (int j = 0; j < info->ninputs && j < nvals; j++)
+		if (g->input_names[i] && strcmp(g->input_names[i], info->input_names[j]) == 0)
+			return &vals[j];
+	return i < nvals ? &vals[i] : NULL;
+}
+
+/* Runs the model once.  Returns the outputs (malloc'd) in *outs. */
+static void
+run_once(const args *a, const fe_tensor *vals, int nvals, fe_tensor **outs, int *nouts)
+{
+	fe_info info = {0};
+	ir_graph *g = load(a, vals, nvals, &info);
+	ir_err e = {{0}};
+
+	const void **in = calloc((size_t)g->ninputs + 1, sizeof *in);
+	void **out = calloc((size_t)g->noutputs + 1, sizeof *out);
+	fe_tensor *res = calloc((size_t)g->noutputs + 1, sizeof *res);
+	if (!in || !out || !res)
+		fail(NULL, "out of memory");
+	for (int i = 0; i < g->ninputs; i++) {
+		const ir_value *v = g->inputs[i];
+		const fe_tensor *t = tensor_for_input(g, i, &info, vals, nvals);
+		if (!t)
+			fail(a->model, "graph input %d '%s' has no --input", i, v->name ? v->name : "");
+		bool same = t->dtype == v->dtype && t->rank == v->rank;
+		for (int k = 0; same && k < v->rank; k++)
+			same = t->dims[k] == v->dims[k];
+		if (!same) {
+			fprintf(stderr, "resc: error: %s: input '%s' is ", a->model, v->name ? v->name : "");
+			print_type(stderr, t->dtype, t->rank, t->dims);
+			fprintf(stderr, " but the model wants ");
+			print_type(stderr, v->dtype, v->rank, v->dims);
+			fputc('\n', stderr);
+			exit(1);
+		}
+		in[i] = t->data;
+	}
+	for (int i = 0; i < g->noutputs; i++) {
+		const ir_value *v = g->outputs[i];
+		res[i].name = strdup(g->output_names[i] ? g->output_names[i] : "");
+		res[i].dtype = v->dtype;
+		res[i].rank = v->rank;
+		memcpy(res[i].dims, v->dims, sizeof v->dims);
+		res[i].nbytes = ir_value_nbytes(v);
+		res[i].data = malloc(res[i].nbytes ? res[i].nbytes : 1);
+		if (!res[i].data || !res[i].name)
+			fail(NULL, "out of memory");
+		out[i] = res[i].data;
+	}
+	if (a->interp) {
+		if (ir_interp_run(g, in, out, &e) != 0)
+			fail(a->model, "%s", e.msg);
+	} else {
+		run_native(a, g, in, out);
+	}
+	*outs = res;
+	*nouts = g->noutputs;
+	free(in);
+	free(out);
+	fe_info_free(&info);
+	ir_graph_free(g);
+}
+
+static void
+read_tensor(const char *path, fe_tensor *t)
+{
+	ir_err e = {{0}};
+	if (fe_tensor_read(path, t, &e) != 0)
+		fail(path, "%s", e.msg);
+}
+
+/* Largest |got - want| and max |want| over two f32 tensors. */
+static void
+compare(const fe_tensor *got, const fe_tensor *want, double *maxabs, double *maxref)
+{
+	*maxabs = 0;
+	*maxref = 0;
+	size_t n = got->nbytes / sizeof(float);
+	const float *g = got->data, *w = want->data;
+	for (size_t i = 0; i < n; i++) {
+		double d = fabs((double)g[i] - (double)w[i]);
+		if (d > *maxabs || isnan(d))
+			*maxabs = isnan(d) ? INFINITY : d;
+		if (fabs(w[i]) > *maxref)
+			*maxref = fabs(w[i]);
+	}
+}
+
+static int
+run_check(const args *a)
+{
+	int failures = 0, nsets = 0;
+	for (int s = 0;; s++) {
+		char dir[4096], path[4200];
+		snprintf(dir, sizeof dir, "%s/test_data_set_%d", a->check, s);
+		struct stat st;
+		if (stat(dir, &st) != 0)
+			break;
+		nsets++;
+		fe_tensor vals[64];
+		int nvals = 0;
+		for (; nvals < 64; nvals++) {
+			snprintf(path, sizeof path, "%s/input_%d.pb", dir, nvals);
+			if (stat(path, &st) != 0)
+				break;
+			read_tensor(path, &vals[nvals]);
+		}
+		fe_tensor *outs;
+		int nouts;
+		run_once(a, vals, nvals, &outs, &nouts);
+		for (int i = 0; i < nouts; i++) {
+			fe_tensor want;
+			snprintf(path, sizeof path, "%s/output_%d.pb", dir, i);
+			read_tensor(path, &want);
+			if (want.nbytes != outs[i].nbytes || want.dtype != outs[i].dtype)
+				fail(path, "reference has a different type or size than output %d", i);
+			double maxabs = 0, maxref = 0;
+			if (want.dtype == IR_F32) {
+				compare(&outs[i], &want, &maxabs, &maxref);
+			} else if (memcmp(want.data, outs[i].data, want.nbytes) != 0) {
+				maxabs = INFINITY;
+			}
+			double rel = maxref > 0 ? maxabs / maxref : maxabs;
+			bool ok = rel <= 1e-4;
+			if (!ok)
+				failures++;
+			if (!a->quiet || !ok)
+				printf("%s output %d: max abs err %.3g, max rel err %.3g (of max |ref| %.3g): %s\n",
+				       dir, i, maxabs, rel, maxref, ok ? "ok" : "MISMATCH");
+			fe_tensor_free(&want);
+			fe_tensor_free(&outs[i]);
+		}
+		free(outs);
+		for (int i = 0; i < nvals; i++)
+			fe_tensor_free(&vals[i]);
+	}
+	if (nsets == 0)
+		fail(a->check, "no test_data_set_*/ folders");
+	return failures ? 1 : 0;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	args a;
+	parse_args(&commands[1], argc, argv, &a);
+	if (a.check)
+		return run_check(&a);
+	if (a.ninputs == 0)
+		fail(NULL, "give --input FILE.pb for each graph input (or --check DIR)");
+
+	fe_tensor *vals = calloc((size_t)a.ninputs, sizeof *vals);
+	if (!vals)
+		fail(NULL, "out of memory");
+	for (int i = 0; i < a.ninputs; i++)
+		read_tensor(a.inputs[i], &vals[i]);
+	fe_tensor *outs;
+	int nouts;
+	run_once(&a, vals, a.ninputs, &outs, &nouts);
+	if (a.noutputs > nouts)
+		fail(a.model, "%d --output files given but the model has %d outputs", a.noutputs, nouts);
+	for (int i = 0; i < nouts; i++) {
+		if (i < a.noutputs) {
+			ir_err e = {{0}};
+			if (fe_tensor_write(a.outputs[i], &outs[i], &e) != 0)
+				fail(a.outputs[i], "%s", e.msg);
+		} else if (!a.quiet) {
+			printf("output %d '%s': ", i, outs[i].name);
+			print_type(stdout, outs[i].dtype, outs[i].rank, outs[i].dims);
+			putchar('\n');
+		}
+		fe_tensor_free(&outs[i]);
+	}
+	free(outs);
+	for (int i = 0; i < a.ninputs; i++)
+		fe_tensor_free(&vals[i]);
+	free(vals);
+	return 0;
+}
+
+/* ---- inspect ------------------------------------------------------------ */
+
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void
+json_type(FILE *f, const ir_value *v)
+{
+	fputc('[', f);
+	for (int i = 0; i < v->rank; i++)
+		fprintf(f, "%s%lld", i ? ", " : "", (long long)v->dims[i]);
+	fputc(']', f);
+}
+
+static int
+cmd_inspect(int argc, char **argv)
+{
+	args a;
+	parse_args(&commands[2], argc, argv, &a);
+	fe_info info = {0};
+	ir_graph *g = load(&a, NULL, 0, &info);
+	ir_stats st;
+	ir_graph_stats(g, &st);
+
+	if (a.json) {
+		printf("{\"model\": ");
+		json_str(stdout, a.model);
+		printf(", \"opset\": %lld, \"producer\": ", (long long)info.opset);
+		json_str(stdout, info.producer ? info.producer : "");
+		printf(", \"nodes\": %lld, \"ops_before\": {", (long long)info.nnodes);
+		for (int i = 0; i < info.ntypes; i++) {
+			printf("%s", i ? ", " : "");
+			json_str(stdout, info.types[i]);
+			printf(": %d", info.counts[i]);
+		}
+		printf("}, \"ops_after\": {");
+		bool first = true;
+		for (int k = 0; k < IR_NOPKINDS; k++)
+			if (st.op_counts[k]) {
+				printf("%s\"%s\": %d", first ? "" : ", ", ir_opinfos[k].name, st.op_counts[k]);
+				first = false;
+			}
+		printf("}, \"params\": %lld, \"macs\": %lld, \"weights_bytes\": %lld",
+		       (long long)st.params, (long long)st.macs, (long long)st.weights_bytes);
+		printf(", \"inputs\": [");
+		for (int i = 0; i < g->ninputs; i++) {
+			printf("%s{\"name\": ", i ? ", " : "");
+			json_str(stdout, g->input_names[i]);
+			printf(", \"dtype\": \"%s\", \"shape\": ", ir_dtype_name(g->inputs[i]->dtype));
+			json_type(stdout, g->inputs[i]);
+			putchar('}');
+		}
+		printf("], \"outputs\": [");
+		for (int i = 0; i < g->noutputs; i++) {
+			printf("%s{\"name\": ", i ? ", " : "");
+			json_str(stdout, g->output_names[i]);
+			printf(", \"dtype\": \"%s\", \"shape\": ", ir_dtype_name(g->outputs[i]->dtype));
+			json_type(stdout, g->outputs[i]);
+			putchar('}');
+		}
+		printf("]}\n");
+	} else {
+		printf("model      %s\n", a.model);
+		printf("producer   %s, opset %lld, %lld nodes\n",
+		       info.producer ? info.producer : "?", (long long)info.opset, (long long)info.nnodes);
+		for (int i = 0; i < g->ninputs; i++) {
+			printf("input      %-20s ", g->input_names[i]);
+			print_type(stdout, g->inputs[i]->dtype, g->inputs[i]->rank, g->inputs[i]->dims);
+			putchar('\n');
+		}
+		for (int i = 0; i < g->noutputs; i++) {
+			printf("output     %-20s ", g->output_names[i]);
+			print_type(stdout, g->outputs[i]->dtype, g->outputs[i]->rank, g->outputs[i]->dims);
+			putchar('\n');
+		}
+		printf("params     %lld (%.1f MiB of constants)\n", (long long)st.params,
+		       st.weights_bytes / 1048576.0);
+		printf("MACs       %lld (%.2f G)\n", (long long)st.macs, st.macs / 1e9);
+		printf("\nONNX ops (%lld nodes):\n", (long long)info.nnodes);
+		for (int i = 0; i < info.ntypes; i++)
+			printf("  %-24s %d\n", info.types[i], info.counts[i]);
+		printf("\nIR ops (%d):\n", st.nops);
+		for (int k = 0; k < IR_NOPKINDS; k++)
+			if (st.op_counts[k])
+				printf("  %-24s %d\n", ir_opinfos[k].name, st.op_counts[k]);
+	}
+	fe_info_free(&info);
+	ir_graph_free(g);
+	return 0;
+}
+
+/* ---- config ------------------------------------------------------------- */
+
+static int
+cmd_config(int argc, char **argv)
+{
+	args a;
+	parse_args(&commands[3], argc, argv, &a);
+	if (a.model)
+		fail(NULL, "'resc config' takes no model");
+	char lib[PATH_MAX], inc[PATH_MAX];
+	runtime_dirs(lib, inc, sizeof lib);
+	if (!a.cflags && !a.libs)
+		a.cflags = a.libs = true;
+	if (a.cflags)
+		printf("-I%s%s", inc, a.libs ? " " : "\n");
+	if (a.libs)
+		printf("-L%s -lresc_rt -lpthread -lm\n", lib);
+	return 0;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_main(stderr);
+		return 1;
+	}
+	const char *c = argv[1];
+	if (strcmp(c, "--help") == 0 || strcmp(c, "-h") == 0 || strcmp(c, "help") == 0) {
+		if (argc > 2)
+			for (const command *k = commands; k->name; k++)
+				if (strcmp(k->name, argv[2]) == 0) {
+					usage_cmd(stdout, k);
+					return 0;
+				}
+		usage_main(stdout);
+		return 0;
+	}
+	if (strcmp(c, "--version") == 0) {
+		printf("resc %s\n", RESC_VERSION);
+		return 0;
+	}
+	for (const command *k = commands; k->name; k++)
+		if (strcmp(k->name, c) == 0)
+			return k->run(argc - 2, argv + 2);
+	fprintf(stderr, "resc: error: unknown command '%s' (see 'resc --help')\n", c);
+	return 1;
+}

@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "frontend.h"
 #include "ir.h"
+#include "passes.h"
 #include "resc_rt.h"
 
 #include <dlfcn.h>
@@ -54,7 +55,8 @@ fail(const char *file, const char *fmt, ...)
 enum {
 	O_HELP = 1, O_OUT, O_EMIT, O_NAME, O_TARGET, O_CPU, O_OPT, O_BATCH,
 	O_PRINT_CONSTS, O_QUIET, O_INTERP, O_INPUT, O_OUTPUT, O_CHECK, O_JSON,
-	O_WRITE_CONSTS, O_CFLAGS, O_LIBS,
+	O_WRITE_CONSTS, O_CFLAGS, O_LIBS, O_PASSES, O_PRINT_AFTER_ALL, O_PRINT_AFTER,
+	O_PRINT_BEFORE, O_DISABLE_PASS, O_STOP_AFTER, O_VERIFY_EACH,
 };
 
 typedef struct optdef {
@@ -82,6 +84,13 @@ static const optdef compile_opts[] = {
 	{O_BATCH, "--batch", "N", "batch size for a dynamic batch axis (default: 1)"},
 	{O_PRINT_CONSTS, "--print-constants", NULL, "write every constant in IR output instead of eliding big ones"},
 	{O_WRITE_CONSTS, "--write-consts", "FILE", "with --emit ir: write the constant store (default: OUT.consts when -o is given)"},
+	{O_PASSES, "--passes", "LIST", "run exactly these comma-separated passes instead of the -O pipeline"},
+	{O_PRINT_AFTER_ALL, "--print-ir-after-all", NULL, "print the IR to stderr after every pass"},
+	{O_PRINT_AFTER, "--print-ir-after", "PASS", "print the IR to stderr after these passes (comma-separated)"},
+	{O_PRINT_BEFORE, "--print-ir-before", "PASS", "print the IR to stderr before these passes"},
+	{O_DISABLE_PASS, "--disable-pass", "PASS", "skip these passes (comma-separated)"},
+	{O_STOP_AFTER, "--stop-after", "PASS", "stop the pipeline after this pass"},
+	{O_VERIFY_EACH, "--verify-each", NULL, "run the IR verifier after every pass"},
 	{O_QUIET, "--quiet", NULL, "no progress output"},
 	{O_HELP, "--help", NULL, "show this help"},
 	{0},
@@ -177,6 +186,8 @@ typedef struct args {
 	int opt_level;
 	int batch;
 	bool print_consts, quiet, interp, json, cflags, libs;
+	const char *passes;
+	pass_manager pm;
 	const char **inputs; int ninputs;
 	const char **outputs; int noutputs;
 } args;
@@ -253,6 +264,13 @@ parse_args(const command *c, int argc, char **argv, args *a)
 		case O_JSON: a->json = true; break;
 		case O_CFLAGS: a->cflags = true; break;
 		case O_LIBS: a->libs = true; break;
+		case O_PASSES: a->passes = val; break;
+		case O_PRINT_AFTER_ALL: a->pm.print_after_all = true; break;
+		case O_PRINT_AFTER: a->pm.print_after = val; break;
+		case O_PRINT_BEFORE: a->pm.print_before = val; break;
+		case O_DISABLE_PASS: a->pm.disable = val; break;
+		case O_STOP_AFTER: a->pm.stop_after = val; break;
+		case O_VERIFY_EACH: a->pm.verify_each = true; break;
 		}
 	}
 	if (!a->model && c->run != cmd_config)
@@ -274,6 +292,18 @@ load(const args *a, const fe_tensor *vals, int nvals, fe_info *info)
 	if (fe_load_onnx(a->model, &o, &g, &e) != 0)
 		fail(a->model, "%s", e.msg);
 	return g;
+}
+
+/* Runs the pass pipeline of the -O level (or --passes). */
+static void
+optimize(const args *a, ir_graph *g)
+{
+	ir_err e = {{0}};
+	pass_manager pm = a->pm;
+	pm.opts.opt_level = a->opt_level;
+	const char *pipeline = a->passes ? a->passes : pass_default_pipeline(a->opt_level);
+	if (pass_run_pipeline(g, pipeline, &pm, &e) != 0)
+		fail(a->model, "%s", e.msg);
 }
 
 /* ---- output files ------------------------------------------------------- */
@@ -426,6 +456,8 @@ cmd_compile(int argc, char **argv)
 
 	ir_graph *g = load(&a, NULL, 0, NULL);
 	ir_err e = {{0}};
+	if (strcmp(emit, "ir") != 0)
+		optimize(&a, g);
 
 	if (text) {
 		ir_print_opts po = {0};
@@ -622,6 +654,8 @@ run_once(const args *a, const fe_tensor *vals, int nvals, fe_tensor **outs, int 
 			fail(NULL, "out of memory");
 		out[i] = res[i].data;
 	}
+	if (!a->interp)
+		optimize(a, g);
 	if (a->interp) {
 		if (ir_interp_run(g, in, out, &e) != 0)
 			fail(a->model, "%s", e.msg);

@@ -143,9 +143,13 @@ def main():
     ap.add_argument("--mode", default="interp", choices=["interp", "native"])
     ap.add_argument("--report", help="write a Markdown summary here")
     ap.add_argument("-k", help="only tests whose name contains this")
+    ap.add_argument("--generate-only", action="store_true", help="only generate the data")
     args = ap.parse_args()
 
     generate(args.data)
+    if args.generate_only:
+        print("onnx node test data in %s" % args.data)
+        return 0
     root = os.path.join(args.data, "node")
     xfail = load_xfail()
     passed, failed, xfailed, xpassed, unsupported = [], [], [], [], []

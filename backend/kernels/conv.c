@@ -1,0 +1,527 @@
+/*
+ * conv.c - 2-D convolution, NCHW activations, packed weights.
+ *
+ * The micro-kernel computes a tile of RK_R output pixels along one output
+ * row times one block of 16 output channels, in RK_R x 16/RK_V vector
+ * accumulators that stay in registers: for every input channel and kernel
+ * tap it loads the 16 weights of the tap (one contiguous vector block of the
+ * packed weights, [G][nob][Cg][KH][KW][16]), broadcasts the RK_R input
+ * pixels the tap reads and does RK_R x 16/RK_V FMAs.  The epilogue (bias
+ * as the accumulators' initial value, residual, activation) is applied
+ * while the tile is written out transposed: 16 output planes, RK_R
+ * contiguous floats each.
+ *
+ * Borders without tests: each task's rectangle of the output is split into
+ * the interior columns [oxlo, oxhi), done in row tiles (RK_R pixels along a
+ * row: every kx tap reads inside the row; the kernel rows ky that fall
+ * outside are skipped for the whole tile), the border columns over the
+ * interior rows [oylo, oyhi), done in column tiles (RK_R pixels down a
+ * column, the same micro-kernel with a pixel stride of SH*W: every ky is
+ * inside, the kx that fall outside are skipped), and the corners, one pixel
+ * at a time with both ranges clipped.  So every tile has one tap range for
+ * all its pixels and the same branch-free inner loop; a padded 7x7 plane is
+ * still mostly full tiles.  Rows are cut into balanced tiles (56 = 6x6 +
+ * 4x5, not 9x6 + 2).  Every output value is the sum over its valid taps in
+ * the same order (channel, ky, kx) whatever tile computed it, so results do
+ * not depend on the tiling or the task split.
+ *
+ * 1x1 stride-1 unpadded convolutions arrive flattened (H = OH = 1, W = OW
+ * = H*W of the tensor): a GEMM walked as one long row, RK_R pixels at a time.
+ *
+ * Input channels may be summed in chunks (desc icb, chosen by the lowering
+ * when a task's input slab and weights would not fit in cache); partial
+ * sums wait in y between chunks, which is exact in f32.
+ *
+ * Groups with few output channels (Mg <= 8, ResNeXt's early stages) leave
+ * most lanes of a 16-channel block idle; at stride 1 their interior rows use
+ * pixel-vector tiles instead (conv_pv_tile: vectors of consecutive output
+ * pixels, scalar weights), with the same FMA order.
+ *
+ * Weights that are not constants (wpacked = 0) take a plain loop nest: slow,
+ * but correct for any model.
+ */
+#include "rk.h"
+
+#define NV (RK_BLOCK / RK_V)
+#define UNROLL _Pragma("GCC unroll 16")
+/* The tap loops must stay loops: unrolled, LLVM keeps input values loaded
+ * for one tap in registers for the next (pixel r at tap kx+1 is pixel r+1 at
+ * tap kx), which spills the accumulators. */
+#define NO_UNROLL _Pragma("GCC unroll 1")
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static inline int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline int64_t
+max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Floor and ceiling of a / b for b > 0. */
+static inline int64_t
+floordiv(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static inline int64_t
+ceildiv(int64_t a, int64_t b)
+{
+	return -floordiv(-a, b);
+}
+
+static inline float
+act_apply(float v, int64_t act, float lo, float hi)
+{
+	if (act == RK_ACT_RELU)
+		return v < 0.0f ? 0.0f : v;
+	if (act == RK_ACT_CLIP)
+		return v < lo ? lo : v > hi ? hi : v;
+	return v;
+}
+
+/*
+ * Taps [*lo, *hi) of a kernel axis (size K, stride S, pad P, dilation D) that
+ * read inside an input axis of `size` for output position o.
+ */
+static inline void
+tap_range(int64_t o, int64_t S, int64_t P, int64_t D, int64_t K, int64_t size, int64_t *lo,
+          int64_t *hi)
+{
+	const int64_t i0 = o * S - P;
+	int64_t l = max64(0, ceildiv(-i0, D)), h = min64(K, floordiv(size - 1 - i0, D) + 1);
+	*lo = l;
+	*hi = h > l ? h : l;
+}
+
+/*
+ * One tile: n pixels (a constant at every call site, <= RK_R) x one block of
+ * 16 output channels, all with the same tap ranges [kylo, kyhi) x [kxlo,
+ * kxhi).  Pixel r reads input offset xoff + r*ps (+ tap offsets) of each
+ * channel plane and writes output offset r*ops from yo (ro for the
+ * residual): a row tile has ps = SW, ops = 1; a column tile ps = SH*W,
+ * ops = OW.  xg: input of the image and group; wb: packed weights of the
+ * block; bv: bias vectors.
+ */
+static ALWAYS_INLINE void
+conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
+          const rk_vf *bv, float *restrict yo, const float *restrict ro, int64_t mvalid,
+          int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
+          int64_t kxhi, int64_t c0, int64_t c1, const int n)
+{
+	const int64_t W = d->W, HW = d->H * d->W, KW = d->KW, DW = d->DW, DH = d->DH;
+	const int64_t wic = d->KH * KW * RK_BLOCK, plane = d->OH * d->OW;
+	float tmp[RK_R][RK_BLOCK] __attribute__((aligned(64)));
+	rk_vf acc[RK_R][NV];
+	if (c0 == 0) {
+		UNROLL for (int r = 0; r < n; r++)
+			UNROLL for (int j = 0; j < NV; j++)
+				acc[r][j] = bv[j];
+	} else {
+		/* a later chunk of input channels: continue from the partial sums */
+		for (int64_t m = 0; m < RK_BLOCK; m++)
+			UNROLL for (int r = 0; r < n; r++)
+				tmp[r][m] = m < mvalid ? yo[m * plane + r * ops] : 0.0f;
+		UNROLL for (int r = 0; r < n; r++)
+			UNROLL for (int j = 0; j < NV; j++)
+				acc[r][j] = rk_load(&tmp[r][j * RK_V]);
+	}
+
+	if (kyhi - kylo == 1 && kxhi - kxlo == 1) {
+		/* one tap (1x1 convolutions): a plain loop over the channels */
+		const int64_t o = xoff + kylo * DH * W + kxlo * DW;
+		const float *restrict xc = xg + c0 * HW + o;
+		const float *restrict wc = wb + c0 * wic + (kylo * KW + kxlo) * RK_BLOCK;
+		if (ps == 1) /* contiguous pixels: constant offsets (what specialisation gives) */
+			for (int64_t ic = c0; ic < c1; ic++, xc += HW, wc += wic) {
+				rk_vf w[NV];
+				UNROLL for (int j = 0; j < NV; j++)
+					w[j] = rk_load(wc + j * RK_V);
+				UNROLL for (int r = 0; r < n; r++) {
+					const float v = xc[r];
+					UNROLL for (int j = 0; j < NV; j++)
+						acc[r][j] += w[j] * v;
+				}
+			}
+		else
+			for (int64_t ic = c0; ic < c1; ic++, xc += HW, wc += wic) {
+				rk_vf w[NV];
+				UNROLL for (int j = 0; j < NV; j++)
+					w[j] = rk_load(wc + j * RK_V);
+				UNROLL for (int r = 0; r < n; r++) {
+					const float v = xc[r * ps];
+					UNROLL for (int j = 0; j < NV; j++)
+						acc[r][j] += w[j] * v;
+				}
+			}
+	} else
+	for (int64_t ic = c0; ic < c1; ic++) {
+		const float *restrict xc = xg + ic * HW;
+		const float *restrict wc = wb + ic * wic;
+		NO_UNROLL for (int64_t ky = kylo; ky < kyhi; ky++) {
+			const int64_t roff = xoff + ky * DH * W;
+			const float *restrict wk = wc + ky * KW * RK_BLOCK;
+			NO_UNROLL for (int64_t kx = kxlo; kx < kxhi; kx++) {
+				rk_vf w[NV];
+				UNROLL for (int j = 0; j < NV; j++)
+					w[j] = rk_load(wk + kx * RK_BLOCK + j * RK_V);
+				const int64_t o = roff + kx * DW;
+				UNROLL for (int r = 0; r < n; r++) {
+					const float v = xc[o + r * ps];
+					UNROLL for (int j = 0; j < NV; j++)
+						acc[r][j] += w[j] * v;
+				}
+			}
+		}
+	}
+
+	/* epilogue: transpose through a small buffer into mvalid planes; the
+	 * residual and activation only after the last chunk */
+	UNROLL for (int r = 0; r < n; r++)
+		UNROLL for (int j = 0; j < NV; j++)
+			rk_store(&tmp[r][j * RK_V], acc[r][j]);
+	const int64_t act = c1 == d->Cg ? d->act : RK_ACT_NONE;
+	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
+	if (ro && c1 == d->Cg) {
+		for (int64_t m = 0; m < mvalid; m++) {
+			float *restrict yp = yo + m * plane;
+			const float *restrict rp = ro + m * plane;
+			UNROLL for (int r = 0; r < n; r++)
+				yp[r * ops] = act_apply(tmp[r][m] + rp[r * ops], act, lo, hi);
+		}
+	} else if (act != RK_ACT_NONE) {
+		for (int64_t m = 0; m < mvalid; m++) {
+			float *restrict yp = yo + m * plane;
+			UNROLL for (int r = 0; r < n; r++)
+				yp[r * ops] = act_apply(tmp[r][m], act, lo, hi);
+		}
+	} else {
+		for (int64_t m = 0; m < mvalid; m++) {
+			float *restrict yp = yo + m * plane;
+			UNROLL for (int r = 0; r < n; r++)
+				yp[r * ops] = tmp[r][m];
+		}
+	}
+}
+
+/* conv_tile with a run-time n in 1..RK_R, dispatched to constants. */
+#define RK_TILE_CASE(k)                                                                  \
+	case k:                                                                              \
+		conv_tile(d, xg, wb, bv, yo, ro, mvalid, xoff, ps, ops, kylo, kyhi, kxlo, kxhi, c0, c1, k); \
+		break;
+
+static ALWAYS_INLINE void
+conv_tile_n(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
+            const rk_vf *bv, float *restrict yo, const float *restrict ro, int64_t mvalid,
+            int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
+            int64_t kxhi, int64_t c0, int64_t c1, int64_t n)
+{
+	switch (n) {
+	RK_TILE_CASE(1)
+#if RK_R >= 2
+	RK_TILE_CASE(2)
+#endif
+#if RK_R >= 3
+	RK_TILE_CASE(3)
+#endif
+#if RK_R >= 4
+	RK_TILE_CASE(4)
+#endif
+#if RK_R >= 5
+	RK_TILE_CASE(5)
+#endif
+#if RK_R >= 6
+	RK_TILE_CASE(6)
+#endif
+#if RK_R >= 7
+	RK_TILE_CASE(7)
+#endif
+#if RK_R >= 8
+	RK_TILE_CASE(8)
+#endif
+#if RK_R >= 9
+	RK_TILE_CASE(9)
+#endif
+#if RK_R >= 10
+	RK_TILE_CASE(10)
+#endif
+#if RK_R >= 11
+	RK_TILE_CASE(11)
+#endif
+#if RK_R >= 12
+	RK_TILE_CASE(12)
+#endif
+#if RK_R >= 13
+	RK_TILE_CASE(13)
+#endif
+#if RK_R >= 14
+	RK_TILE_CASE(14)
+#endif
+#if RK_R >= 15
+	RK_TILE_CASE(15)
+#endif
+#if RK_R >= 16
+	RK_TILE_CASE(16)
+#endif
+#if RK_R > 16
+#error "RK_R > 16 needs more cases"
+#endif
+	default:
+		break;
+	}
+}
+
+/*
+ * Pixel-vector tile, for groups of few output channels (Mg <= 8) at stride
+ * 1: nm output channels x nv vectors of RK_V consecutive output pixels of
+ * one row, all inside the interior.  Per channel and tap it loads nv input
+ * vectors and broadcasts nm weights (scalars read from the packed block), so
+ * no lane is wasted on channels the group does not have and the results go
+ * straight to the output rows.  Same FMA order as conv_tile.
+ * yo/ro: output/residual at (channel m0 of the block, oy, first pixel).
+ */
+static ALWAYS_INLINE void
+conv_pv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
+             const float *bias, float *restrict yo, const float *restrict ro, int64_t m0,
+             int64_t xoff, int64_t kylo, int64_t kyhi, const int nm, const int nv)
+{
+	const int64_t W = d->W, HW = d->H * d->W, KH = d->KH, KW = d->KW, DW = d->DW, DH = d->DH;
+	const int64_t plane = d->OH * d->OW;
+	rk_vf acc[4][2];
+	UNROLL for (int m = 0; m < nm; m++)
+		UNROLL for (int v = 0; v < nv; v++)
+			acc[m][v] = rk_splat(bias[m0 + m]);
+	for (int64_t ic = 0; ic < d->Cg; ic++) {
+		NO_UNROLL for (int64_t ky = kylo; ky < kyhi; ky++) {
+			const float *restrict xr = xg + ic * HW + xoff + ky * DH * W;
+			const float *restrict wk = wb + (ic * KH + ky) * KW * RK_BLOCK + m0;
+			NO_UNROLL for (int64_t kx = 0; kx < KW; kx++) {
+				rk_vf xv[2];
+				UNROLL for (int v = 0; v < nv; v++)
+					xv[v] = rk_load(xr + kx * DW + v * RK_V);
+				UNROLL for (int m = 0; m < nm; m++) {
+					const float w = wk[kx * RK_BLOCK + m];
+					UNROLL for (int v = 0; v < nv; v++)
+						acc[m][v] += xv[v] * w;
+				}
+			}
+		}
+	}
+	const int64_t act = d->act;
+	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
+	UNROLL for (int m = 0; m < nm; m++) {
+		float t[2 * RK_V] __attribute__((aligned(64)));
+		UNROLL for (int v = 0; v < nv; v++)
+			rk_store(t + v * RK_V, acc[m][v]);
+		float *restrict yp = yo + m * plane;
+		const float *restrict rp = ro ? ro + m * plane : 0;
+		for (int i = 0; i < nv * RK_V; i++)
+			yp[i] = act_apply(t[i] + (rp ? rp[i] : 0.0f), act, lo, hi);
+	}
+}
+
+/* The pixel-vector tiles of an output row segment [a, a + w) of the
+ * interior; returns the pixels done (a multiple of RK_V). */
+static ALWAYS_INLINE int64_t
+conv_pv_row(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
+            const float *bias, float *restrict yb, const float *restrict rb, int64_t mvalid,
+            int64_t oy, int64_t a, int64_t w, int64_t kylo, int64_t kyhi)
+{
+	int64_t done = 0;
+	while (w - done >= RK_V) {
+		const int two = w - done >= 2 * RK_V;
+		const int64_t q = oy * d->OW + a + done;
+		const int64_t xoff = (oy * d->SH - d->PT) * d->W + (a + done) - d->PL;
+		for (int64_t m0 = 0; m0 < mvalid; m0 += 4) {
+			const int64_t nm = mvalid - m0 < 4 ? mvalid - m0 : 4;
+			float *yo = yb + m0 * d->OH * d->OW + q;
+			const float *ro = rb ? rb + m0 * d->OH * d->OW + q : 0;
+#define RK_PV(NM)                                                                                  \
+	if (two)                                                                                       \
+		conv_pv_tile(d, xg, wb, bias, yo, ro, m0, xoff, kylo, kyhi, NM, 2);                         \
+	else                                                                                           \
+		conv_pv_tile(d, xg, wb, bias, yo, ro, m0, xoff, kylo, kyhi, NM, 1);
+			switch (nm) {
+			case 1: RK_PV(1) break;
+			case 2: RK_PV(2) break;
+			case 3: RK_PV(3) break;
+			default: RK_PV(4) break;
+			}
+#undef RK_PV
+		}
+		done += (two ? 2 : 1) * RK_V;
+	}
+	return done;
+}
+
+/* Plain weights [M][Cg][KH][KW]: one output element at a time. */
+static void
+conv_generic(const rk_conv_desc *d, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const float *x = ptrs[0], *w = ptrs[1], *b = ptrs[2], *res = ptrs[3];
+	float *y = ptrs[4];
+	const int64_t plane = d->OH * d->OW, HW = d->H * d->W;
+	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
+	for (int64_t t = t0; t < t1; t++) {
+		int64_t q = t;
+		const int64_t tx = q % d->ntx;
+		q /= d->ntx;
+		const int64_t ty = q % d->nty;
+		q /= d->nty;
+		const int64_t tob = q % d->ntob;
+		q /= d->ntob;
+		const int64_t g = q % d->G, n = q / d->G;
+		const int64_t m0 = tob * d->tob_sz * RK_BLOCK, m1 = min64(d->Mg, m0 + d->tob_sz * RK_BLOCK);
+		const int64_t y0 = ty * d->ty_sz, y1 = min64(d->OH, y0 + d->ty_sz);
+		const int64_t x0 = tx * d->tx_sz, x1 = min64(d->OW, x0 + d->tx_sz);
+		const float *xg = x + (n * d->C + g * d->Cg) * HW;
+		for (int64_t m = m0; m < m1; m++) {
+			const int64_t oc = g * d->Mg + m;
+			const float *wm = w + oc * d->Cg * d->KH * d->KW;
+			for (int64_t oy = y0; oy < y1; oy++)
+				for (int64_t ox = x0; ox < x1; ox++) {
+					float s = b ? b[oc] : 0.0f;
+					for (int64_t ic = 0; ic < d->Cg; ic++)
+						for (int64_t ky = 0; ky < d->KH; ky++) {
+							const int64_t iy = oy * d->SH - d->PT + ky * d->DH;
+							if (iy < 0 || iy >= d->H)
+								continue;
+							for (int64_t kx = 0; kx < d->KW; kx++) {
+								const int64_t ix = ox * d->SW - d->PL + kx * d->DW;
+								if (ix < 0 || ix >= d->W)
+									continue;
+								s += xg[ic * HW + iy * d->W + ix] *
+								     wm[(ic * d->KH + ky) * d->KW + kx];
+							}
+						}
+					const int64_t yi = (n * d->M + oc) * plane + oy * d->OW + ox;
+					if (res)
+						s += res[yi];
+					y[yi] = act_apply(s, d->act, lo, hi);
+				}
+		}
+	}
+}
+
+void
+rk_conv2d(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const rk_conv_desc *d = desc;
+	if (!d->wpacked) {
+		conv_generic(d, ptrs, t0, t1);
+		return;
+	}
+	const float *x = ptrs[0], *w = ptrs[1], *b = ptrs[2], *res = ptrs[3];
+	float *y = ptrs[4];
+	const int64_t plane = d->OH * d->OW, HW = d->H * d->W;
+	const int64_t wblock = d->Cg * d->KH * d->KW * RK_BLOCK;
+
+	for (int64_t t = t0; t < t1; t++) {
+		int64_t q = t;
+		const int64_t tx = q % d->ntx;
+		q /= d->ntx;
+		const int64_t ty = q % d->nty;
+		q /= d->nty;
+		const int64_t tob = q % d->ntob;
+		q /= d->ntob;
+		const int64_t g = q % d->G, n = q / d->G;
+		const int64_t ob0 = tob * d->tob_sz, ob1 = min64(d->nob, ob0 + d->tob_sz);
+		const int64_t y0 = ty * d->ty_sz, y1 = min64(d->OH, y0 + d->ty_sz);
+		const int64_t x0 = tx * d->tx_sz, x1 = min64(d->OW, x0 + d->tx_sz);
+		const float *xg = x + (n * d->C + g * d->Cg) * HW;
+
+		/* the task's rectangle: interior columns, border columns, corners */
+		const int64_t cx0 = max64(x0, d->oxlo), cx1 = max64(cx0, min64(x1, d->oxhi));
+		const int64_t ry0 = max64(y0, d->oylo), ry1 = max64(ry0, min64(y1, d->oyhi));
+		for (int64_t ob = ob0; ob < ob1; ob++) {
+			const int64_t mvalid = min64(RK_BLOCK, d->Mg - ob * RK_BLOCK);
+			const int64_t oc0 = g * d->Mg + ob * RK_BLOCK;
+			float bias[RK_BLOCK] __attribute__((aligned(64))) = {0};
+			if (b)
+				for (int64_t m = 0; m < mvalid; m++)
+					bias[m] = b[oc0 + m];
+			rk_vf bv[NV];
+			for (int j = 0; j < NV; j++)
+				bv[j] = rk_load(bias + j * RK_V);
+			const float *wb = w + (g * d->nob + ob) * wblock;
+			float *yb = y + (n * d->M + oc0) * plane;
+			const float *rb = res ? res + (n * d->M + oc0) * plane : 0;
+
+			/* input channels in chunks that keep the task's working set in cache */
+			for (int64_t c0 = 0; c0 < d->Cg; c0 += d->icb) {
+			const int64_t c1 = min64(d->Cg, c0 + d->icb);
+
+			/* interior columns: row tiles, every kx inside, ky clipped per row */
+			const int64_t wd = cx1 - cx0, nt = (wd + RK_R - 1) / RK_R;
+			const int64_t base = nt ? wd / nt : 0, extra = nt ? wd % nt : 0;
+			for (int64_t oy = y0; oy < y1 && nt; oy++) {
+				int64_t kylo, kyhi;
+				tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
+				int64_t a = cx0;
+				if (d->pv) {
+					/* few channels per group: pixel vectors first, the rest in row tiles */
+					a += conv_pv_row(d, xg, wb, bias, yb, rb, mvalid, oy, a, wd, kylo, kyhi);
+					const int64_t wr = cx1 - a, ntr = (wr + RK_R - 1) / RK_R;
+					const int64_t br = ntr ? wr / ntr : 0, er = ntr ? wr % ntr : 0;
+					for (int64_t i = 0; i < ntr; i++) {
+						const int64_t nr = br + (i < er);
+						const int64_t q = oy * d->OW + a;
+						const int64_t xoff = (oy * d->SH - d->PT) * d->W + a * d->SW - d->PL;
+						conv_tile_n(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, d->SW, 1,
+						            kylo, kyhi, 0, d->KW, c0, c1, nr);
+						a += nr;
+					}
+					continue;
+				}
+				for (int64_t i = 0; i < nt; i++) {
+					const int64_t nr = base + (i < extra);
+					const int64_t q = oy * d->OW + a;
+					const int64_t xoff = (oy * d->SH - d->PT) * d->W + a * d->SW - d->PL;
+					conv_tile_n(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, d->SW, 1,
+					            kylo, kyhi, 0, d->KW, c0, c1, nr);
+					a += nr;
+				}
+			}
+
+			/* border columns: column tiles over the interior rows, kx clipped */
+			const int64_t hd = ry1 - ry0, ntc = (hd + RK_R - 1) / RK_R;
+			const int64_t cbase = ntc ? hd / ntc : 0, cextra = ntc ? hd % ntc : 0;
+			for (int64_t ox = x0; ox < x1; ox++) {
+				if (ox == cx0 && cx1 > cx0)
+					ox = cx1;
+				if (ox >= x1)
+					break;
+				int64_t kxlo, kxhi;
+				tap_range(ox, d->SW, d->PL, d->DW, d->KW, d->W, &kxlo, &kxhi);
+				int64_t a = ry0;
+				for (int64_t i = 0; i < ntc; i++) {
+					const int64_t nr = cbase + (i < cextra);
+					const int64_t q = a * d->OW + ox;
+					const int64_t xoff = (a * d->SH - d->PT) * d->W + ox * d->SW - d->PL;
+					conv_tile_n(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff,
+					            d->SH * d->W, d->OW, 0, d->KH, kxlo, kxhi, c0, c1, nr);
+					a += nr;
+				}
+				/* corners: border rows of a border column, one pixel each */
+				for (int64_t oy = y0; oy < y1; oy++) {
+					if (oy == ry0 && ry1 > ry0)
+						oy = ry1;
+					if (oy >= y1)
+						break;
+					int64_t kylo, kyhi;
+					tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
+					const int64_t q = oy * d->OW + ox;
+					const int64_t xoff = (oy * d->SH - d->PT) * d->W + ox * d->SW - d->PL;
+					conv_tile(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, 1, 1, kylo,
+					          kyhi, kxlo, kxhi, c0, c1, 1);
+				}
+			}
+			} /* chunks */
+		}
+	}
+}

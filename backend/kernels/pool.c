@@ -1,0 +1,243 @@
+/*
+ * pool.c - max/average pooling and sum/mean reductions.
+ *
+ * Pooling works one output row at a time: the columns whose whole window is
+ * inside the input ([oxlo, oxhi), from the descriptor) are done tap by tap
+ * over the row (a contiguous loop when the stride is 1, which vectorises),
+ * the border columns one by one with clipped windows.  Each output still
+ * sees its window in the interpreter's order (rows, then columns), max with
+ * NaN propagation, averages summed in double and divided in double.
+ *
+ * Reductions sum in double in row-major order of the reduced indices, like
+ * the interpreter, either one result element at a time (the innermost axis
+ * is reduced: a contiguous sum) or one result row at a time (the innermost
+ * axis is kept: whole input rows are added).
+ */
+#include "rk.h"
+
+static inline int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline int64_t
+max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+static inline int64_t
+floordiv(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static inline int64_t
+ceildiv(int64_t a, int64_t b)
+{
+	return -floordiv(-a, b);
+}
+
+static inline float
+fmax_nan(float a, float b)
+{
+	return (a != a || a > b) ? a : b;
+}
+
+enum { POOL_CHUNK = 128 };
+
+static void
+maxpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr, int64_t oy)
+{
+	const int64_t W = d->W, SW = d->SW, DW = d->DW, PL = d->PL;
+	const int64_t iy0 = oy * d->SH - d->PT;
+	const int64_t kylo = max64(0, ceildiv(-iy0, d->DH));
+	const int64_t kyhi = min64(d->KH, floordiv(d->H - 1 - iy0, d->DH) + 1);
+	/* interior columns, tap by tap */
+	for (int64_t ox = d->oxlo; ox < d->oxhi; ox++)
+		yr[ox] = -__builtin_inff();
+	for (int64_t ky = kylo; ky < kyhi; ky++) {
+		const float *restrict xr = xp + (iy0 + ky * d->DH) * W;
+		for (int64_t kx = 0; kx < d->KW; kx++) {
+			const int64_t off = kx * DW - PL;
+			if (SW == 1)
+				for (int64_t ox = d->oxlo; ox < d->oxhi; ox++)
+					yr[ox] = fmax_nan(xr[ox + off], yr[ox]);
+			else
+				for (int64_t ox = d->oxlo; ox < d->oxhi; ox++)
+					yr[ox] = fmax_nan(xr[ox * SW + off], yr[ox]);
+		}
+	}
+	/* borders */
+	for (int64_t ox = 0; ox < d->OW; ox++) {
+		if (ox == d->oxlo && d->oxhi > d->oxlo)
+			ox = d->oxhi;
+		if (ox >= d->OW)
+			break;
+		const int64_t ix0 = ox * SW - PL;
+		float m = -__builtin_inff();
+		for (int64_t ky = kylo; ky < kyhi; ky++) {
+			const float *xr = xp + (iy0 + ky * d->DH) * W;
+			for (int64_t kx = 0; kx < d->KW; kx++) {
+				const int64_t ix = ix0 + kx * DW;
+				if (ix >= 0 && ix < W)
+					m = fmax_nan(xr[ix], m);
+			}
+		}
+		yr[ox] = m;
+	}
+}
+
+static void
+avgpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr, int64_t oy)
+{
+	const int64_t H = d->H, W = d->W, SW = d->SW, PL = d->PL;
+	int64_t h0 = oy * d->SH - d->PT, h1 = h0 + d->KH;
+	if (h1 > H + d->PB)
+		h1 = H + d->PB;
+	const int64_t hpad = h1 - h0;
+	h0 = max64(h0, 0);
+	h1 = min64(h1, H);
+	/* interior columns: the window is whole along the row */
+	for (int64_t c0 = d->oxlo; c0 < d->oxhi; c0 += POOL_CHUNK) {
+		const int64_t n = min64(POOL_CHUNK, d->oxhi - c0);
+		double s[POOL_CHUNK];
+		for (int64_t i = 0; i < n; i++)
+			s[i] = 0;
+		for (int64_t ih = h0; ih < h1; ih++) {
+			const float *restrict xr = xp + ih * W + c0 * SW - PL;
+			for (int64_t kx = 0; kx < d->KW; kx++) {
+				if (SW == 1)
+					for (int64_t i = 0; i < n; i++)
+						s[i] += xr[i + kx];
+				else
+					for (int64_t i = 0; i < n; i++)
+						s[i] += xr[i * SW + kx];
+			}
+		}
+		const int64_t cnt = (d->cip ? hpad : h1 - h0) * d->KW;
+		for (int64_t i = 0; i < n; i++)
+			yr[c0 + i] = cnt > 0 ? (float)(s[i] / (double)cnt) : 0.0f;
+	}
+	for (int64_t ox = 0; ox < d->OW; ox++) {
+		if (ox == d->oxlo && d->oxhi > d->oxlo)
+			ox = d->oxhi;
+		if (ox >= d->OW)
+			break;
+		int64_t w0 = ox * SW - PL, w1 = w0 + d->KW;
+		if (w1 > W + d->PR)
+			w1 = W + d->PR;
+		const int64_t wpad = w1 - w0;
+		w0 = max64(w0, 0);
+		w1 = min64(w1, W);
+		double s = 0;
+		for (int64_t ih = h0; ih < h1; ih++)
+			for (int64_t iw = w0; iw < w1; iw++)
+				s += xp[ih * W + iw];
+		const int64_t cnt = d->cip ? hpad * wpad : (h1 - h0) * (w1 - w0);
+		yr[ox] = cnt > 0 ? (float)(s / (double)cnt) : 0.0f;
+	}
+}
+
+void
+rk_pool(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const rk_pool_desc *d = desc;
+	const float *x = ptrs[0];
+	float *y = ptrs[1];
+	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(d->P, t1 * d->planes_per_task);
+	for (int64_t p = p0; p < p1; p++) {
+		const float *xp = x + p * d->H * d->W;
+		float *yp = y + p * d->OH * d->OW;
+		for (int64_t oy = 0; oy < d->OH; oy++) {
+			if (d->kind == RK_POOL_MAX)
+				maxpool_row(d, xp, yp + oy * d->OW, oy);
+			else
+				avgpool_row(d, xp, yp + oy * d->OW, oy);
+		}
+	}
+}
+
+/* ---- reductions ------------------------------------------------------------------ */
+
+enum { RED_CHUNK = 256 };
+
+void
+rk_reduce(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const rk_reduce_desc *d = desc;
+	const float *x = ptrs[0];
+	float *y = ptrs[1];
+	const int r = (int)d->rank;
+	int64_t st[RK_MAXRANK];
+	int kept[RK_MAXRANK], redx[RK_MAXRANK], nk = 0, nr = 0;
+	int64_t s = 1;
+	for (int i = r - 1; i >= 0; i--) {
+		st[i] = s;
+		s *= d->dims[i];
+	}
+	for (int i = 0; i < r; i++) {
+		if (d->red[i])
+			redx[nr++] = i;
+		else
+			kept[nk++] = i;
+	}
+	const double cnt = (double)d->count;
+	const int inner_red = d->red[r - 1] != 0;
+	const int64_t L = inner_red ? 1 : d->dims[r - 1];
+	const int64_t units = inner_red ? d->nout : (L ? d->nout / L : 0);
+	const int64_t u0 = t0 * d->chunk, u1 = min64(units, t1 * d->chunk);
+	/* reduced axes other than the innermost (mode A), or all of them (mode B) */
+	const int nodo = inner_red ? nr - 1 : nr;
+	int64_t nodo_total = 1;
+	for (int j = 0; j < nodo; j++)
+		nodo_total *= d->dims[redx[j]];
+	const int64_t run = inner_red ? d->dims[r - 1] : 0;
+
+	for (int64_t u = u0; u < u1; u++) {
+		/* base offset of the result element/row over the kept axes */
+		int64_t base = 0, rem = u;
+		for (int j = (inner_red ? nk : nk - 1) - 1; j >= 0; j--) {
+			const int a = kept[j];
+			base += (rem % d->dims[a]) * st[a];
+			rem /= d->dims[a];
+		}
+		if (inner_red) {
+			double acc = 0;
+			for (int64_t q = 0; q < nodo_total; q++) {
+				int64_t off = base, rq = q;
+				for (int j = nodo - 1; j >= 0; j--) {
+					const int a = redx[j];
+					off += (rq % d->dims[a]) * st[a];
+					rq /= d->dims[a];
+				}
+				const float *restrict xp = x + off;
+				for (int64_t i = 0; i < run; i++)
+					acc += xp[i];
+			}
+			y[u] = (float)(d->mean ? (d->count ? acc / cnt : __builtin_nan("")) : acc);
+		} else {
+			for (int64_t c0 = 0; c0 < L; c0 += RED_CHUNK) {
+				const int64_t n = min64(RED_CHUNK, L - c0);
+				double acc[RED_CHUNK];
+				for (int64_t i = 0; i < n; i++)
+					acc[i] = 0;
+				for (int64_t q = 0; q < nodo_total; q++) {
+					int64_t off = base + c0, rq = q;
+					for (int j = nodo - 1; j >= 0; j--) {
+						const int a = redx[j];
+						off += (rq % d->dims[a]) * st[a];
+						rq /= d->dims[a];
+					}
+					const float *restrict xp = x + off;
+					for (int64_t i = 0; i < n; i++)
+						acc[i] += xp[i];
+				}
+				float *restrict yp = y + u * L + c0;
+				for (int64_t i = 0; i < n; i++)
+					yp[i] = (float)(d->mean ? (d->count ? acc[i] / cnt : __builtin_nan("")) : acc[i]);
+			}
+		}
+	}
+}

@@ -1,0 +1,368 @@
+/*
+ * rk.h - the resc kernels: descriptors, entry points, vector configuration.
+ *
+ * Every kernel has the signature of be_lower.h:
+ *
+ *     void rk_NAME(const void *desc, void *const *ptrs, int64_t t0, int64_t t1);
+ *
+ * desc points to the kernel's descriptor struct below, made of int64_t only
+ * (floats as bit patterns, rk_f32bits), so that the code generator can emit
+ * it as an [n x i64] constant and LLVM can specialise the kernel on it.
+ * Every shape, stride and attribute comes from the descriptor.  ptrs lists
+ * the buffers in the order each descriptor's comment gives (inputs first,
+ * then results; NULL for an absent optional buffer).  [t0, t1) is a
+ * sub-range of [0, ntasks): a call writes exactly the part of the results
+ * that those tasks own, so disjoint ranges may run concurrently in any
+ * order, and the value of every result element does not depend on how the
+ * range was split (results are bit-identical for any split).
+ *
+ * The sources are plain C11 with GCC/Clang vector extensions and builtins
+ * only: no intrinsics headers, no libc headers (they are compiled
+ * freestanding, also for targets whose C library headers are absent), no
+ * globals, no allocation, nothing but __builtin_memcpy/memset and
+ * __builtin math functions (which become libm calls: link with -lm).
+ * Buffers need only their element alignment; packed constants are
+ * 64-byte aligned in generated code but the kernels never rely on it.
+ *
+ * The same sources are compiled natively (resc_kernels_native, for tests)
+ * and to LLVM bitcode per vector flavour (embedded in resc).
+ */
+#ifndef RESC_RK_H
+#define RESC_RK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- vector configuration ---------------------------------------------- */
+
+/* RK_V: f32 lanes of the target's vectors (RK_FORCE_V overrides, for tests). */
+#if defined(RK_FORCE_V)
+#define RK_V RK_FORCE_V
+#elif defined(__AVX512F__)
+#define RK_V 16
+#elif defined(__AVX__)
+#define RK_V 8
+#else /* NEON, SSE, generic: 128-bit */
+#define RK_V 4
+#endif
+
+/*
+ * Convolution and gemm micro-kernels accumulate an RK_R x 16 tile (RK_R
+ * output pixels or rows, 16 output channels or columns) in registers: 16/RK_V
+ * vectors per pixel.  RK_R fills the register file: 28 of 32 zmm with
+ * AVX-512, 12 of 16 ymm with AVX2 (2 for weights, 1 broadcast), 24 of 32 q
+ * registers with NEON, 12 of 16 xmm with SSE.
+ */
+#if defined(RK_FORCE_R)
+#define RK_R RK_FORCE_R
+#elif RK_V == 16
+#define RK_R 14
+#elif RK_V == 8
+#define RK_R 6
+#elif defined(__aarch64__)
+#define RK_R 6
+#else
+#define RK_R 3
+#endif
+
+enum {
+	RK_BLOCK = 16,   /* output channels (conv) / columns (gemm) per packed block */
+	RK_MAXRANK = 8,  /* dims of elementwise/movement descriptors */
+	RK_MAXIN = 15,   /* operands of n-ary kernels (BE_MAX_PTRS - 1) */
+};
+
+typedef float rk_vf __attribute__((vector_size(RK_V * 4)));
+
+static inline rk_vf
+rk_load(const float *p)
+{
+	rk_vf v;
+	__builtin_memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline void
+rk_store(float *p, rk_vf v)
+{
+	__builtin_memcpy(p, &v, sizeof v);
+}
+
+static inline rk_vf
+rk_splat(float s)
+{
+	return (rk_vf){0} + s;
+}
+
+/* Floats travel in descriptors as their bit pattern. */
+static inline int64_t
+rk_f32bits(float f)
+{
+	uint32_t u;
+	__builtin_memcpy(&u, &f, 4);
+	return (int64_t)u;
+}
+
+static inline float
+rk_bitsf32(int64_t b)
+{
+	uint32_t u = (uint32_t)b;
+	float f;
+	__builtin_memcpy(&f, &u, 4);
+	return f;
+}
+
+/* Element types: same codes and order as ir_dtype (lower.c checks). */
+enum { RK_F32, RK_F64, RK_I8, RK_U8, RK_I32, RK_I64, RK_BOOL, RK_NDTYPES };
+
+/* Fused epilogue activations (conv, gemm). */
+enum { RK_ACT_NONE, RK_ACT_RELU, RK_ACT_CLIP };
+
+/* ---- rk_conv2d ----------------------------------------------------------- */
+
+/*
+ * 2-D convolution (cross-correlation), NCHW f32, with a fused epilogue:
+ *     y = act(conv(x, w) + bias + residual)
+ * ptrs: [0] x [N][C][H][W], [1] w, [2] bias [M] or NULL, [3] residual
+ * (y's shape) or NULL, [4] y [N][M][OH][OW].
+ * w is packed (wpacked = 1) as [G][nob][Cg][KH][KW][16]: per group, output
+ * channels in blocks of 16, zero beyond Mg; or plain [M][Cg][KH][KW]
+ * (wpacked = 0, a slow generic path for weights that are not constants).
+ * A 1x1, stride-1, unpadded convolution is described with H = OH = 1 and
+ * W = OW = H*W of the tensor: one long row.
+ * Tasks: t = (((n*G + g)*ntob + tob)*nty + ty)*ntx + tx; task (n, g, tob,
+ * ty, tx) computes blocks [tob*tob_sz, +tob_sz) x rows [ty*ty_sz, +ty_sz)
+ * x columns [tx*tx_sz, +tx_sz) (clipped) of image n, group g.
+ * [oxlo, oxhi) x [oylo, oyhi): the output columns and rows whose every tap
+ * reads inside the input (the interior; the rest is the border).
+ * A task sums its input channels in chunks of icb (partial sums kept in y
+ * between chunks), so that its input slab and weights stay in cache.
+ * pv: interior rows in vectors of consecutive pixels (for groups with few
+ * output channels, which would leave most lanes of a 16-channel block idle).
+ */
+typedef struct rk_conv_desc {
+	int64_t N, G, C, H, W;
+	int64_t M, OH, OW;
+	int64_t Cg, Mg, nob;
+	int64_t KH, KW, SH, SW, PT, PL, DH, DW;
+	int64_t wpacked, has_bias, has_res;
+	int64_t act, act_lo, act_hi;        /* RK_ACT_*, clip bounds as f32 bits */
+	int64_t tob_sz, ty_sz, tx_sz;
+	int64_t ntob, nty, ntx;
+	int64_t oxlo, oxhi, oylo, oyhi;
+	int64_t icb;                        /* input channels per chunk (<= Cg) */
+	int64_t pv;                         /* 1: pixel-vector tiles (Mg <= 8, SW = 1, icb = Cg) */
+} rk_conv_desc;
+
+/* ---- rk_gemm --------------------------------------------------------------- */
+
+/*
+ * Batched matrix product with bias and epilogue (Gemm and MatMul):
+ *     Y[b][m][n] = act(alpha * sum_k A[b](m,k) * B[b](k,n) + beta * C(m,n))
+ * ptrs: [0] A, [1] B, [2] C or NULL, [3] Y (dense [batch][M][N]).
+ * A[b](m,k) = A[aoff(b) + m*sam + k*sak]; B[b](k,n) = B[boff(b) + k*sbk +
+ * n*sbn] unless bpacked, when B is [nnb][K][16] (blocks of 16 columns, zero
+ * padded; no batch); C(m,n) = C[m*scm + n*scn] (0 strides broadcast).
+ * Batch: nbd dims bdims[] (row-major), offsets aoff/boff from bsa/bsb.
+ * Tasks: t = (b*ntm + tm)*ntn + tn: rows [tm*tm_sz, +tm_sz) x column
+ * blocks [tn*tn_sz, +tn_sz) of batch b.
+ */
+typedef struct rk_gemm_desc {
+	int64_t M, N, K, nnb;
+	int64_t nbd, bdims[6], bsa[6], bsb[6];
+	int64_t sam, sak, bpacked, sbk, sbn;
+	int64_t has_c, scm, scn;
+	int64_t alpha, beta;                /* f32 bits */
+	int64_t act, act_lo, act_hi;
+	int64_t tm_sz, tn_sz, ntm, ntn;
+} rk_gemm_desc;
+
+/* ---- rk_batchnorm ------------------------------------------------------------ */
+
+/*
+ * Inference batch normalisation over x [N][C][S] (S = spatial product).
+ * folded = 1: ptrs [0] x, [1] st [2][C] (scale' then shift', precomputed:
+ * y = x*scale' + shift'), [2..4] NULL, [5] y.
+ * folded = 0: ptrs [0] x, [1] scale, [2] bias, [3] mean, [4] var, [5] y:
+ * y = (x - mean) / sqrt(var + eps) * scale + bias.
+ * Tasks: planes (n, c) [t*planes_per_task, +planes_per_task).
+ */
+typedef struct rk_bn_desc {
+	int64_t N, C, S, folded, eps, planes_per_task;
+} rk_bn_desc;
+
+/* ---- rk_unary ------------------------------------------------------------------ */
+
+enum {
+	RK_U_COPY, RK_U_RELU, RK_U_LEAKYRELU, RK_U_CLIP, RK_U_SIGMOID, RK_U_TANH,
+	RK_U_EXP, RK_U_LOG, RK_U_SQRT, RK_U_ABS, RK_U_NEG,
+};
+
+/*
+ * y[i] = f(x[i]) for i < n; dtype RK_F32 (all ops), RK_I32/RK_I64 (abs,
+ * neg, copy).  ptrs: [0] x, [1] y.  Tasks: elements [t*chunk, +chunk).
+ */
+typedef struct rk_unary_desc {
+	int64_t op, dtype, n, chunk;
+	int64_t alpha, lo, hi;              /* leakyrelu alpha, clip bounds (f32 bits) */
+} rk_unary_desc;
+
+/* ---- rk_eltwise ------------------------------------------------------------------ */
+
+enum { RK_B_ADD, RK_B_SUB, RK_B_MUL, RK_B_DIV, RK_B_MAX, RK_B_MIN };
+
+/*
+ * Broadcasting n-ary elementwise: y = x0 op x1 op x2 ... (left to right).
+ * The result is dense with dims[rank] (adjacent dims merged by the
+ * lowering); operand k's element at index i is xk[sum_d i_d*strides[k][d]]
+ * (stride 0 on broadcast axes).  dtype RK_F32, RK_I32 or RK_I64 (integer
+ * division truncates; x/0 gives 0 and INT_MIN/-1 wraps).
+ * ptrs: [0..nin) operands, [nin] y.  Tasks: elements [t*chunk, +chunk).
+ */
+typedef struct rk_eltwise_desc {
+	int64_t op, dtype, nin, rank, total, chunk;
+	int64_t dims[RK_MAXRANK];
+	int64_t strides[RK_MAXIN][RK_MAXRANK];
+} rk_eltwise_desc;
+
+/* ---- rk_softmax ----------------------------------------------------------------- */
+
+/*
+ * Softmax over the middle axis of x viewed as [outer][L][inner] (max and
+ * exp in f32, the sum in double, as the interpreter).
+ * ptrs: [0] x, [1] y.  Units u = o*ninner_t + it: outer row o, inner
+ * positions [it*inner_chunk, +inner_chunk); task t: units
+ * [t*units_per_task, +units_per_task).
+ */
+typedef struct rk_softmax_desc {
+	int64_t outer, L, inner, inner_chunk, ninner_t, units_per_task;
+} rk_softmax_desc;
+
+/* ---- rk_pool ---------------------------------------------------------------------- */
+
+enum { RK_POOL_MAX, RK_POOL_AVG };
+
+/*
+ * Max or average pooling over planes x [P][H][W] -> y [P][OH][OW]
+ * (P = N*C).  avg divisor: count_include_pad ? window clipped to the
+ * explicitly padded input : window clipped to the input.
+ * ptrs: [0] x, [1] y.  Tasks: planes [t*planes_per_task, +planes_per_task).
+ */
+typedef struct rk_pool_desc {
+	int64_t kind, P, H, W, OH, OW;
+	int64_t KH, KW, SH, SW, PT, PL, PB, PR, DH, DW;
+	int64_t cip, planes_per_task;
+	int64_t oxlo, oxhi;                 /* columns whose whole window is inside */
+} rk_pool_desc;
+
+/* ---- rk_reduce -------------------------------------------------------------------- */
+
+/*
+ * Sum or mean (mean = 1: divide by the reduced count) over the axes with
+ * red[d] = 1 of x with dims[rank] (adjacent dims with equal flags merged;
+ * flags alternate).  The result holds the kept axes in order.
+ * ptrs: [0] x, [1] y.  Tasks: result elements (innermost axis reduced) or
+ * result rows of the innermost kept axis (otherwise),
+ * [t*chunk, +chunk).
+ */
+typedef struct rk_reduce_desc {
+	int64_t rank, mean, count, nout, chunk;
+	int64_t dims[RK_MAXRANK], red[RK_MAXRANK];
+} rk_reduce_desc;
+
+/* ---- data movement ------------------------------------------------------------------ */
+
+/* Byte copy: ptrs [0] x, [1] y; tasks: bytes [t*chunk, +chunk). */
+typedef struct rk_copy_desc {
+	int64_t nbytes, chunk;
+} rk_copy_desc;
+
+/*
+ * Strided gather into a dense result (transpose, slice, expand): element
+ * i of y (dims[rank]) is x[offset + sum_d i_d*strides[d]] (strides may be
+ * negative or 0).  esize: bytes per element (1, 2, 4 or 8).
+ * ptrs: [0] x, [1] y.  Tasks: elements [t*chunk, +chunk).
+ */
+typedef struct rk_strided_desc {
+	int64_t esize, rank, total, chunk, offset;
+	int64_t dims[RK_MAXRANK], strides[RK_MAXRANK];
+} rk_strided_desc;
+
+/*
+ * Concatenation (split = 0) or split (split = 1) along an axis, as rows:
+ * the big tensor is [outer][rowbytes]; piece k is [outer][bytes[k]] at byte
+ * column off[k] of each row.  concat ptrs: [0..n) pieces, [n] y; split
+ * ptrs: [0] x, [1..n] pieces.  Tasks: items (row o, piece k), item =
+ * o*n + k, [t*items_per_task, +items_per_task).
+ */
+typedef struct rk_concat_desc {
+	int64_t split, n, outer, rowbytes, items_per_task;
+	int64_t bytes[RK_MAXIN], off[RK_MAXIN];
+} rk_concat_desc;
+
+enum { RK_PAD_CONSTANT, RK_PAD_REFLECT, RK_PAD_EDGE };
+
+/*
+ * Pad (and crop, for negative pads): y dims odims[rank], x dims idims[rank];
+ * y element o reads x at o - pb[d] per axis, mapped by mode when outside
+ * (constant: value; reflect; edge).  value: the fill element's bytes.
+ * ptrs: [0] x, [1] y.  Tasks: rows of y (all axes but the last),
+ * [t*rows_per_task, +rows_per_task).
+ */
+typedef struct rk_pad_desc {
+	int64_t esize, rank, mode, value, nrows, rows_per_task;
+	int64_t idims[RK_MAXRANK], odims[RK_MAXRANK], pb[RK_MAXRANK];
+} rk_pad_desc;
+
+/*
+ * Gather along an axis: x is [outer][A][inner], indices [nidx] (RK_I32 or
+ * RK_I64, negative counts from the end; out-of-range gives zeros), y is
+ * [outer][nidx][inner].  ptrs: [0] x, [1] indices, [2] y.
+ * Tasks: items (o, k) = o*nidx + k, [t*items_per_task, +items_per_task).
+ */
+typedef struct rk_gather_desc {
+	int64_t esize, outer, A, nidx, inner, idx_dtype, items_per_task;
+} rk_gather_desc;
+
+/* Cast between any two RK_* dtypes: ptrs [0] x, [1] y; tasks by chunk. */
+typedef struct rk_cast_desc {
+	int64_t from, to, n, chunk;
+} rk_cast_desc;
+
+/*
+ * Resize (nearest or linear, f32), separable per axis with tables made at
+ * compile time.  For axis d, output coordinate o takes taps[d] (1 or 2)
+ * input indices idx[tab[d] + o*taps[d] + j] (i64, in range) with weights
+ * wt[tab[d] + o*taps[d] + j] (f32).  y element = sum over the taps of every
+ * axis of the product of weights times x at those indices.
+ * ptrs: [0] x, [1] idx table, [2] weight table, [3] y.
+ * Tasks: rows of y (all axes but the last), [t*rows_per_task, +...).
+ */
+typedef struct rk_resize_desc {
+	int64_t rank, nrows, rows_per_task;
+	int64_t idims[RK_MAXRANK], odims[RK_MAXRANK], taps[RK_MAXRANK], tab[RK_MAXRANK];
+} rk_resize_desc;
+
+/* ---- the kernel list ----------------------------------------------------------------- */
+
+#define RK_KERNELS(X) \
+	X(rk_conv2d) \
+	X(rk_gemm) \
+	X(rk_batchnorm) \
+	X(rk_unary) \
+	X(rk_eltwise) \
+	X(rk_softmax) \
+	X(rk_pool) \
+	X(rk_reduce) \
+	X(rk_copy) \
+	X(rk_strided) \
+	X(rk_concat) \
+	X(rk_pad) \
+	X(rk_gather) \
+	X(rk_cast) \
+	X(rk_resize)
+
+#define X(name) void name(const void *desc, void *const *ptrs, int64_t t0, int64_t t1);
+RK_KERNELS(X)
+#undef X
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * resc_rt.h - the run-time library of code compiled by resc (libresc_rt.a).
+ *
+ * Generated code calls it through this small C ABI; applications call it
+ * to size the thread pool, to allocate a workspace and to name error codes.
+ * It needs only libc, libm and pthreads.
+ *
+ * Concurrency: every function may be called from any thread at any time.
+ * resc_rt_parallel_for never deadlocks: a call made while the pool serves
+ * another caller (a second application thread, or a task that itself calls
+ * parallel_for) runs its tasks on the calling thread instead.  The results
+ * of generated code do not depend on which thread ran which task.
+ */
+#ifndef RESC_RT_H
+#define RESC_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes returned by generated NAME_run() (0 is success). */
+enum {
+	RESC_RT_EINVAL = -1, /* a NULL pointer argument */
+	RESC_RT_EALIGN = -2, /* the workspace is not 64-byte aligned */
+	RESC_RT_ENOMEM = -3, /* the workspace could not be allocated */
+};
+
+/* A task range: fn(desc, ptrs, t0, t1) does the tasks [t0, t1). */
+typedef void (*resc_rt_task)(const void *desc, void *const *ptrs, int64_t t0, int64_t t1);
+
+/*
+ * Runs fn over the tasks [0, ntasks), split into contiguous ranges over the
+ * thread pool (the calling thread takes part), and returns when all are
+ * done.  ntasks <= 1, a pool of one thread, or a pool busy with another
+ * caller: fn(desc, ptrs, 0, ntasks) on the calling thread.  The pool is
+ * created on first use; no call allocates memory after that.
+ */
+void resc_rt_parallel_for(resc_rt_task fn, const void *desc, void *const *ptrs, int64_t ntasks);
+
+/*
+ * Threads used by parallel_for, the calling thread included.  The default
+ * is the environment variable RESC_NUM_THREADS when it holds a positive
+ * number, else the number of online CPUs.  set: n >= 1 sets the count, n <= 0
+ * restores the default; waits for a parallel_for in progress; returns the
+ * count now in effect (lower than asked when threads could not be created).
+ */
+int resc_rt_set_num_threads(int n);
+int resc_rt_get_num_threads(void);
+
+/* n bytes, 64-byte aligned (for a workspace); NULL on failure.  n == 0 gives
+ * a valid pointer.  Free with resc_rt_free (NULL is ignored). */
+void *resc_rt_alloc(size_t n);
+void resc_rt_free(void *p);
+
+/* A static, one-line description of a return code of NAME_run(). */
+const char *resc_rt_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""Checks one zoo model end to end.
+
+    check.py --bin BUILD/bin --mode MODE --model-dir DIR --work WORKDIR
+
+Modes:
+  roundtrip  resc compile --emit ir, then resc-opt reads it back: identical text
+  interp     the reference interpreter against PyTorch's output
+  native     resc run (compiled to native code) against PyTorch's output
+  link       resc compile -o net.o, link net.o + net.h + libresc_rt.a into
+             test/models/driver.c with a C compiler, run it, compare
+
+Tolerance: max|got - want| <= 1e-4 * max|want|, and the same top-1 class
+(argmax over the last axis) for every batch row.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+TOL = 1e-4
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_pb(path):
+    t = onnx.TensorProto()
+    with open(path, "rb") as f:
+        t.ParseFromString(f.read())
+    return numpy_helper.to_array(t)
+
+
+def run(cmd, **kw):
+    print("+ " + " ".join(cmd), flush=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.stdout:
+        print(r.stdout, end="")
+    if r.returncode != 0:
+        print(r.stderr, end="", file=sys.stderr)
+        sys.exit("FAILED: exit %d" % r.returncode)
+    return r
+
+
+def compare(got, want, what):
+    if got.shape != want.shape:
+        sys.exit("FAILED: %s: shape %s, want %s" % (what, got.shape, want.shape))
+    err = float(np.max(np.abs(got.astype(np.float64) - want)))
+    ref = float(np.max(np.abs(want)))
+    rel = err / ref if ref else err
+    g1 = got.reshape(-1, got.shape[-1]).argmax(-1)
+    w1 = want.reshape(-1, want.shape[-1]).argmax(-1)
+    print("%s: max abs err %.3g, max |ref| %.3g, rel %.3g (tolerance %g), top-1 %s vs %s"
+          % (what, err, ref, rel, TOL, g1.tolist()[:8], w1.tolist()[:8]))
+    if not (rel <= TOL):
+        sys.exit("FAILED: %s: relative error %.3g > %g" % (what, rel, TOL))
+    if not np.array_equal(g1, w1):
+        sys.exit("FAILED: %s: top-1 class differs" % what)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--mode", required=True, choices=["roundtrip", "interp", "native", "link"])
+    ap.add_argument("--model-dir", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    a = ap.parse_args()
+
+    resc = os.path.join(a.bin, "resc")
+    model = os.path.join(a.model_dir, "model.onnx")
+    data = os.path.join(a.model_dir, "test_data_set_0")
+    if not os.path.exists(model):
+        sys.exit("FAILED: %s is missing (run scripts/make-models)" % model)
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+    want = load_pb(os.path.join(data, "output_0.pb"))
+
+    if a.mode == "roundtrip":
+        ir1 = os.path.join(a.work, "m.ir")
+        ir2 = os.path.join(a.work, "m2.ir")
+        run([resc, "compile", model, "--emit", "ir", "-o", ir1])
+        run([os.path.join(a.bin, "resc-opt"), ir1, "-o", ir2])
+        if open(ir1, "rb").read() != open(ir2, "rb").read():
+            sys.exit("FAILED: resc-opt does not reproduce the printed IR")
+        print("round trip: %d bytes identical" % os.path.getsize(ir1))
+    elif a.mode in ("interp", "native"):
+        out = os.path.join(a.work, "out.pb")
+        cmd = [resc, "run", model, "--input", os.path.join(data, "input_0.pb"), "--output", out]
+        if a.mode == "interp":
+            cmd.append("--interp")
+        run(cmd)
+        compare(load_pb(out), want, a.mode)
+    else:
+        obj = os.path.join(a.work, "net.o")
+        x = load_pb(os.path.join(data, "input_0.pb")).astype(np.float32)
+        run([resc, "compile", model, "-o", obj, "--name", "net", "--batch", str(x.shape[0])])
+        flags = run([resc, "config", "--cflags", "--libs"]).stdout.split()
+        exe = os.path.join(a.work, "driver")
+        run([a.cc, "-O2", "-I" + a.work, os.path.join(HERE, "driver.c"), obj] + flags + ["-o", exe])
+        xin = os.path.join(a.work, "in.raw")
+        yout = os.path.join(a.work, "out.raw")
+        x.tofile(xin)
+        run([exe, xin, yout])
+        got = np.fromfile(yout, dtype=np.float32).reshape(want.shape)
+        compare(got, want, "linked C program")
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()

@@ -586,7 +586,11 @@ run_native(const args *a, ir_graph *g, const void **in, void **out)
 	int r = run((const float *const *)in, (float *const *)out, NULL);
 	if (r != 0)
 		fail(a->model, "net_run failed: %s", resc_rt_strerror(r));
-	dlclose(h);
+	/*
+	 * No dlclose: the shared object carries its own copy of the runtime,
+	 * whose pool threads live on; unmapping their code would crash them.
+	 * The process ends soon after, which releases everything.
+	 */
 }
 
 /* ---- run ---------------------------------------------------------------- */

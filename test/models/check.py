@@ -23,7 +23,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-TOL = 1e-4
+TOL = 5e-4
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

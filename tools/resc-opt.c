@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "passes.h"
+
 #ifndef RESC_VERSION
 #define RESC_VERSION "0.1.0"
 #endif
@@ -32,6 +34,15 @@ typedef enum opt_id {
 	OPT_WRITE_CONSTS,
 	OPT_VERIFY_ONLY,
 	OPT_NO_VERIFY,
+	OPT_PASSES,
+	OPT_PRINT_AFTER_ALL,
+	OPT_PRINT_AFTER,
+	OPT_PRINT_BEFORE,
+	OPT_DISABLE_PASS,
+	OPT_STOP_AFTER,
+	OPT_VERIFY_EACH,
+	OPT_CHECK_NUMERICS,
+	OPT_LIST_PASSES,
 	OPT_HELP,
 	OPT_VERSION,
 } opt_id;
@@ -51,6 +62,15 @@ static const opt_spec options[] = {
 	{OPT_WRITE_CONSTS, "write-consts", 0, "FILE", "write the constant store of the printed graph to FILE"},
 	{OPT_VERIFY_ONLY, "verify-only", 0, NULL, "parse and verify only; print nothing, exit 0 when valid"},
 	{OPT_NO_VERIFY, "no-verify", 0, NULL, "do not run the verifier"},
+	{OPT_PASSES, "passes", 0, "LIST", "run these comma-separated passes, in order (see --list-passes)"},
+	{OPT_PRINT_AFTER_ALL, "print-ir-after-all", 0, NULL, "print the IR to stderr after every pass"},
+	{OPT_PRINT_AFTER, "print-ir-after", 0, "PASS", "print the IR to stderr after these passes (comma-separated)"},
+	{OPT_PRINT_BEFORE, "print-ir-before", 0, "PASS", "print the IR to stderr before these passes"},
+	{OPT_DISABLE_PASS, "disable-pass", 0, "PASS", "skip these passes (comma-separated)"},
+	{OPT_STOP_AFTER, "stop-after", 0, "PASS", "stop after this pass"},
+	{OPT_VERIFY_EACH, "verify-each", 0, NULL, "run the verifier after every pass"},
+	{OPT_CHECK_NUMERICS, "check-numerics", 0, NULL, "run the interpreter on random inputs before and after each pass; fail on drift"},
+	{OPT_LIST_PASSES, "list-passes", 0, NULL, "list the passes and exit"},
 	{OPT_HELP, "help", 'h', NULL, "show this help and exit"},
 	{OPT_VERSION, "version", 0, NULL, "show the version and exit"},
 };
@@ -64,6 +84,8 @@ typedef struct opts {
 	bool print_constants;
 	bool verify_only;
 	bool no_verify;
+	const char *passes;
+	pass_manager pm;
 } opts;
 
 static _Noreturn void __attribute__((format(printf, 1, 2)))
@@ -107,6 +129,18 @@ set_option(opts *o, const opt_spec *s, const char *arg)
 	case OPT_WRITE_CONSTS:    o->write_consts = arg; break;
 	case OPT_VERIFY_ONLY:     o->verify_only = true; break;
 	case OPT_NO_VERIFY:       o->no_verify = true; break;
+	case OPT_PASSES:          o->passes = arg; break;
+	case OPT_PRINT_AFTER_ALL: o->pm.print_after_all = true; break;
+	case OPT_PRINT_AFTER:     o->pm.print_after = arg; break;
+	case OPT_PRINT_BEFORE:    o->pm.print_before = arg; break;
+	case OPT_DISABLE_PASS:    o->pm.disable = arg; break;
+	case OPT_STOP_AFTER:      o->pm.stop_after = arg; break;
+	case OPT_VERIFY_EACH:     o->pm.verify_each = true; break;
+	case OPT_CHECK_NUMERICS:  o->pm.check_numerics = true; break;
+	case OPT_LIST_PASSES:
+		for (const pass_info *p = pass_table; p->name; p++)
+			printf("%-16s %s\n", p->name, p->summary);
+		exit(0);
 	case OPT_HELP:
 		usage(stdout);
 		exit(0);
@@ -302,10 +336,9 @@ main(int argc, char **argv)
 	if (!o.no_verify && ir_graph_verify(g, &e) != 0)
 		die("%s: %s", name, e.msg);
 
-	/*
-	 * Passes go here: --passes a,b,c runs each pass_NAME from the pass
-	 * table, verifying after each (and printing with --print-ir-after-all).
-	 */
+	/* passes */
+	if (o.passes && pass_run_pipeline(g, o.passes, &o.pm, &e) != 0)
+		die("%s: %s", name, e.msg);
 
 	/* print */
 	if (!o.verify_only) {

@@ -51,6 +51,7 @@ typedef struct fe_ctx {
 	fe_map values;              /* ONNX value name -> ir_value * */
 	fe_map used;                /* names read by a node or a graph output */
 	fe_map inits;               /* every initializer's name */
+	fe_map given;               /* float graph input name -> fe_tensor * given for it */
 
 	/* the node being imported, for messages; node == NULL outside nodes */
 	const Onnx__NodeProto *node;

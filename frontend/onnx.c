@@ -277,6 +277,24 @@ fe_attr_floats(fe_ctx *c, const Onnx__NodeProto *n, const char *name, int maxn,
 
 /* ---- constant operands ---------------------------------------------------------- */
 
+/*
+ * The data of v when it is a constant, or when it is a float graph input
+ * whose value was given in fe_options.input_values (an ahead-of-time
+ * compiler specialises on such parameters: ONNX's node tests pass Clip's
+ * bounds and Resize's scales as graph inputs).  NULL otherwise.
+ */
+static const void *
+const_data(fe_ctx *c, const ir_value *v)
+{
+	if (fe_is_const(v))
+		return v->data;
+	if (v && v->is_input && v->name) {
+		const fe_tensor *t = fe_map_get(&c->given, v->name);
+		return t ? t->data : NULL;
+	}
+	return NULL;
+}
+
 int
 fe_const_ints(fe_ctx *c, ir_value *v, const char *what, int maxn, int64_t **vals, int *len)
 {
@@ -300,7 +318,8 @@ fe_const_ints(fe_ctx *c, ir_value *v, const char *what, int maxn, int64_t **vals
 int
 fe_const_floats(fe_ctx *c, ir_value *v, const char *what, int maxn, float **vals, int *len)
 {
-	if (!fe_is_const(v))
+	const void *data = const_data(c, v);
+	if (!data)
 		return fe_err(c, "%s input must be constant", what);
 	if (v->dtype != IR_F32 && v->dtype != IR_F64)
 		return fe_err(c, "%s input must be f32, not %s", what, ir_dtype_name(v->dtype));
@@ -311,7 +330,7 @@ fe_const_floats(fe_ctx *c, ir_value *v, const char *what, int maxn, float **vals
 		return fe_err(c, "%s input has %lld entries (at most %d)", what, (ll)n, maxn);
 	float *out = ir_alloc(c->g, (size_t)(n ? n : 1) * sizeof *out);
 	for (int64_t i = 0; i < n; i++)
-		out[i] = v->dtype == IR_F32 ? ((const float *)v->data)[i] : (float)((const double *)v->data)[i];
+		out[i] = v->dtype == IR_F32 ? ((const float *)data)[i] : (float)((const double *)data)[i];
 	*vals = out;
 	*len = (int)n;
 	return 0;
@@ -320,11 +339,11 @@ fe_const_floats(fe_ctx *c, ir_value *v, const char *what, int maxn, float **vals
 int
 fe_const_scalar(fe_ctx *c, ir_value *v, const char *what, double *out)
 {
-	if (!fe_is_const(v))
+	const void *p = const_data(c, v);
+	if (!p)
 		return fe_err(c, "%s input must be constant", what);
 	if (ir_value_numel(v) != 1)
 		return fe_err(c, "%s input must be a scalar, not %lld elements", what, (ll)ir_value_numel(v));
-	const void *p = v->data;
 	switch (v->dtype) {
 	case IR_F32: *out = *(const float *)p; break;
 	case IR_F64: *out = *(const double *)p; break;
@@ -565,6 +584,9 @@ fe_info_free(fe_info *info)
 	free(info->types);
 	free(info->counts);
 	free(info->producer);
+	for (int i = 0; i < info->ninputs; i++)
+		free(info->input_names[i]);
+	free(info->input_names);
 	memset(info, 0, sizeof *info);
 }
 
@@ -644,6 +666,10 @@ import_inputs(fe_ctx *c)
 	int k = 0; /* index among the real (non-initializer) inputs */
 	fe_map seen;
 	fe_map_init(c->g, &seen, gp->n_input);
+	fe_map_init(c->g, &c->given, gp->n_input);
+	fe_info *info = o ? o->info : NULL;
+	if (info && !(info->input_names = calloc(gp->n_input + 1, sizeof *info->input_names)))
+		return fe_err(c, "out of memory");
 	for (size_t i = 0; i < gp->n_input; i++) {
 		const Onnx__ValueInfoProto *vi = gp->input[i];
 		if (!vi || !vi->name || !*vi->name)
@@ -657,6 +683,8 @@ import_inputs(fe_ctx *c)
 
 		const fe_tensor *given = o && k < o->ninput_values && o->input_values ? &o->input_values[k] : NULL;
 		k++;
+		if (info && !(info->input_names[info->ninputs++] = strdup(vi->name)))
+			return fe_err(c, "out of memory");
 		const Onnx__TypeProto *tp = vi->type;
 		if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
 			return fe_err(c, "graph input '%s' is not a tensor", name);
@@ -723,6 +751,11 @@ import_inputs(fe_ctx *c)
 			v = ir_graph_add_const(c->g, vi->name, (ir_dtype)dt, rank, dims, given->data, true, 0);
 		} else {
 			v = ir_graph_add_input(c->g, vi->name, (ir_dtype)dt, rank, dims);
+			/* A float input stays an input; its given value is used only
+			 * where a node needs a constant parameter (Clip's bounds,
+			 * Resize's scales, Pad's value): see given_data(). */
+			if (given && (int64_t)given->nbytes == bytes && given->data)
+				fe_map_put(&c->given, vi->name, (void *)given);
 		}
 		fe_map_put(&c->values, vi->name, v);
 	}

@@ -759,10 +759,9 @@ cmd_run(int argc, char **argv)
 	parse_args(&commands[1], argc, argv, &a);
 	if (a.check)
 		return run_check(&a);
-	if (a.ninputs == 0)
-		fail(NULL, "give --input FILE.pb for each graph input (or --check DIR)");
-
-	fe_tensor *vals = calloc((size_t)a.ninputs, sizeof *vals);
+	/* A model without inputs runs as it is; otherwise run_once names the
+	 * first input that has no --input. */
+	fe_tensor *vals = calloc((size_t)a.ninputs + 1, sizeof *vals);
 	if (!vals)
 		fail(NULL, "out of memory");
 	for (int i = 0; i < a.ninputs; i++)

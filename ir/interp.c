@@ -105,6 +105,38 @@ attr_float(const ir_op *op, const char *name, float *v, ir_err *e)
 	return 0;
 }
 
+/*
+ * The fused epilogue of conv and gemm (passes/fuse_epilogue.c), in place
+ * over n elements: y = act(y + residual).  The same order of operations as
+ * the kernels' epilogue (backend/kernels/rk.h).
+ */
+static int
+apply_epilogue(const ir_op *op, float *y, const float *res, int64_t n, ir_err *e)
+{
+	const char *act = ir_op_string(op, "act", NULL);
+	float lo = -INFINITY, hi = INFINITY;
+	int kind = 0;
+	if (act && strcmp(act, "relu") == 0)
+		kind = 1;
+	else if (act && strcmp(act, "clip") == 0) {
+		kind = 2;
+		lo = ir_op_float(op, "act_min", -INFINITY);
+		hi = ir_op_float(op, "act_max", INFINITY);
+	} else if (act)
+		return ir_errf(e, "%s: unknown fused activation \"%.40s\"", opname(op), act);
+	for (int64_t i = 0; i < n; i++) {
+		float v = res ? y[i] + res[i] : y[i];
+		if (kind == 1)
+			v = v < 0 ? 0.0f : v;          /* NaN stays NaN, as relu */
+		else if (kind == 2) {
+			v = v < lo ? lo : v;
+			v = v > hi ? hi : v;
+		}
+		y[i] = v;
+	}
+	return 0;
+}
+
 /* A list of exactly n ints. */
 static int
 attr_ints(const ir_op *op, const char *name, int n, const int64_t **v, ir_err *e)
@@ -678,7 +710,7 @@ run_conv(const ir_op *op, const void *const *in, float *y, ir_err *e)
 				yp[i] += bias[m];
 	}
 	free(tab);
-	return 0;
+	return apply_epilogue(op, y, op->noperands > 3 ? in[3] : NULL, ir_value_numel(yv), e);
 }
 
 /*
@@ -883,7 +915,7 @@ run_gemm(const ir_op *op, const void *const *in, float *y, ir_err *e)
 				v += beta * c[i * cm + j * cn];
 			y[i * N + j] = v;
 		}
-	return 0;
+	return apply_epilogue(op, y, NULL, M * N, e);
 }
 
 /*

@@ -397,6 +397,30 @@ window_out(const ir_op *op, int axis, int64_t in, int64_t k, int64_t stride, int
 	return 0;
 }
 
+/*
+ * The fused epilogue attributes of conv and gemm: act = "relu" or "clip"
+ * (with act_min/act_max, not NaN), absent for none.
+ */
+static int
+check_act(const ir_op *op, ir_err *e)
+{
+	const ir_attr *a = find_attr(op, "act");
+	if (!a)
+		return 0;
+	if (a->kind != IR_ATTR_STRING || !a->s)
+		return ir_errf(e, "%s: attribute 'act' must be a string", opname(op));
+	if (strcmp(a->s, "relu") == 0)
+		return 0;
+	if (strcmp(a->s, "clip") != 0)
+		return ir_errf(e, "%s: unknown fused activation \"%.40s\" (relu or clip)", opname(op), a->s);
+	float lo, hi;
+	if (get_float(op, "act_min", &lo, e) || get_float(op, "act_max", &hi, e))
+		return -1;
+	if (isnan(lo) || isnan(hi))
+		return ir_errf(e, "%s: clip bounds must not be NaN", opname(op));
+	return 0;
+}
+
 static int
 infer_conv(ir_op *op, ir_err *e)
 {
@@ -435,6 +459,8 @@ infer_conv(ir_op *op, ir_err *e)
 		return ir_errf(e, "conv: group %lld does not divide %lld output channels", (ll)group, (ll)M);
 	if (b && (b->rank != 1 || b->dims[0] != M))
 		return ir_errf(e, "conv: bias %s does not match %lld output channels", DIMS(b1, b), (ll)M);
+	if (check_act(op, e))
+		return -1;
 
 	shp s = {.t = IR_F32, .rank = 4, .d = {x->dims[0], M}};
 	int64_t keff[2];
@@ -450,6 +476,14 @@ infer_conv(ir_op *op, ir_err *e)
 		return ir_errf(e, "conv: kernel %lldx%lld larger than padded input %lldx%lld",
 		               (ll)keff[0], (ll)keff[1], (ll)(x->dims[2] + pads[0] + pads[2]),
 		               (ll)(x->dims[3] + pads[1] + pads[3]));
+	ir_value *r = opnd(op, 3);
+	if (r) {
+		if (check_dtype(op, r, "residual", DT_FLOAT, e))
+			return -1;
+		if (r->rank != 4 || memcmp(r->dims, s.d, sizeof(int64_t) * 4) != 0)
+			return ir_errf(e, "conv: residual %s does not match the result %s",
+			               DIMS(b1, r), fmt_dims(b2, sizeof b2, 4, s.d));
+	}
 	return finish(op, &s, 1, e);
 }
 
@@ -600,7 +634,7 @@ infer_gemm(ir_op *op, ir_err *e)
 	float alpha, beta;
 	char b1[160], b2[160];
 	if (check_dtype(op, a, "A", DT_FLOAT, e) || check_dtype(op, b, "B", DT_FLOAT, e) ||
-	    (c && check_dtype(op, c, "C", DT_FLOAT, e)))
+	    (c && check_dtype(op, c, "C", DT_FLOAT, e)) || check_act(op, e))
 		return -1;
 	if (get_flag(op, "transA", &ta, e) || get_flag(op, "transB", &tb, e) ||
 	    get_float(op, "alpha", &alpha, e) || get_float(op, "beta", &beta, e))

@@ -58,5 +58,6 @@ int pass_canonicalize(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_dce(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_const_fold(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fold_batchnorm(ir_graph *g, const pass_options *o, ir_err *e);
+int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_err *e);
 
 #endif

@@ -118,6 +118,7 @@ static const optdef config_opts[] = {
 static const optdef inspect_opts[] = {
 	{O_JSON, "--json", NULL, "print one JSON object instead of a table"},
 	{O_BATCH, "--batch", "N", "batch size for a dynamic batch axis (default: 1)"},
+	{O_OPT, "-O", "0-3", "the pass pipeline whose result 'after' shows (default: -O3)"},
 	{O_HELP, "--help", NULL, "show this help"},
 	{0},
 };
@@ -817,6 +818,25 @@ json_type(FILE *f, const ir_value *v)
 	fputc(']', f);
 }
 
+/* One op histogram as a JSON object. */
+static void
+json_hist(const ir_stats *st)
+{
+	bool first = true;
+	putchar('{');
+	for (int k = 0; k < IR_NOPKINDS; k++)
+		if (st->op_counts[k]) {
+			printf("%s\"%s\": %d", first ? "" : ", ", ir_opinfos[k].name, st->op_counts[k]);
+			first = false;
+		}
+	putchar('}');
+}
+
+/*
+ * The numbers come from the compiler's own code paths: the frontend's op
+ * histogram, the pass pipeline of the -O level (as `resc compile` runs it)
+ * and the backend's memory planner (as the generated code uses it).
+ */
 static int
 cmd_inspect(int argc, char **argv)
 {
@@ -824,8 +844,12 @@ cmd_inspect(int argc, char **argv)
 	parse_args(&commands[2], argc, argv, &a);
 	fe_info info = {0};
 	ir_graph *g = load(&a, NULL, 0, &info);
-	ir_stats st;
+	ir_stats imp, st;
+	ir_graph_stats(g, &imp);
+	optimize(&a, g);
 	ir_graph_stats(g, &st);
+	int64_t lb = 0, ws = be_plan_memory(g, &lb);
+	const char *pipeline = a.passes ? a.passes : pass_default_pipeline(a.opt_level);
 
 	if (a.json) {
 		printf("{\"model\": ");
@@ -838,15 +862,16 @@ cmd_inspect(int argc, char **argv)
 			json_str(stdout, info.types[i]);
 			printf(": %d", info.counts[i]);
 		}
-		printf("}, \"ops_after\": {");
-		bool first = true;
-		for (int k = 0; k < IR_NOPKINDS; k++)
-			if (st.op_counts[k]) {
-				printf("%s\"%s\": %d", first ? "" : ", ", ir_opinfos[k].name, st.op_counts[k]);
-				first = false;
-			}
-		printf("}, \"params\": %lld, \"macs\": %lld, \"weights_bytes\": %lld",
+		printf("}, \"ops_imported\": ");
+		json_hist(&imp);
+		printf(", \"ops_after\": ");
+		json_hist(&st);
+		printf(", \"pipeline\": ");
+		json_str(stdout, pipeline);
+		printf(", \"params\": %lld, \"macs\": %lld, \"weights_bytes\": %lld",
 		       (long long)st.params, (long long)st.macs, (long long)st.weights_bytes);
+		printf(", \"workspace_bytes\": %lld, \"workspace_lower_bound_bytes\": %lld",
+		       (long long)ws, (long long)lb);
 		printf(", \"inputs\": [");
 		for (int i = 0; i < g->ninputs; i++) {
 			printf("%s{\"name\": ", i ? ", " : "");
@@ -881,13 +906,17 @@ cmd_inspect(int argc, char **argv)
 		printf("params     %lld (%.1f MiB of constants)\n", (long long)st.params,
 		       st.weights_bytes / 1048576.0);
 		printf("MACs       %lld (%.2f G)\n", (long long)st.macs, st.macs / 1e9);
-		printf("\nONNX ops (%lld nodes):\n", (long long)info.nnodes);
+		printf("workspace  %lld bytes (%.2f MiB); lower bound %lld (%.2f MiB), %+.1f%%\n",
+		       (long long)ws, ws / 1048576.0, (long long)lb, lb / 1048576.0,
+		       lb ? 100.0 * (double)(ws - lb) / (double)lb : 0.0);
+		printf("pipeline   %s\n", pipeline);
+		printf("\n%-28s %8s %8s %8s\n", "", "ONNX", "imported", "after");
 		for (int i = 0; i < info.ntypes; i++)
-			printf("  %-24s %d\n", info.types[i], info.counts[i]);
-		printf("\nIR ops (%d):\n", st.nops);
+			printf("  %-26s %8d\n", info.types[i], info.counts[i]);
 		for (int k = 0; k < IR_NOPKINDS; k++)
-			if (st.op_counts[k])
-				printf("  %-24s %d\n", ir_opinfos[k].name, st.op_counts[k]);
+			if (imp.op_counts[k] || st.op_counts[k])
+				printf("  %-26s %8s %8d %8d\n", ir_opinfos[k].name, "", imp.op_counts[k], st.op_counts[k]);
+		printf("  %-26s %8lld %8d %8d\n", "total", (long long)info.nnodes, imp.nops, st.nops);
 	}
 	fe_info_free(&info);
 	ir_graph_free(g);

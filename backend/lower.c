@@ -1138,6 +1138,64 @@ lower_resize(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 
 /* ---- entry --------------------------------------------------------------------------------- */
 
+/* ---- fused ops (passes/fuse_se_gate.c, fold_batchnorm.c) ---------------------- */
+
+static int
+lower_scale_shift(ir_op *op, be_call *c, ir_err *e)
+{
+	ir_value *x = op->operands[0], *s = op->operands[1], *t = opnd(op, 2), *r = opnd(op, 3);
+	ir_value *y = op->results[0];
+	if (need_dtype(op, x, M_F32, e) || need_dtype(op, s, M_F32, e) ||
+	    (t && need_dtype(op, t, M_F32, e)) || (r && need_dtype(op, r, M_F32, e)))
+		return -1;
+	if (x->rank < 2 || (r && !ir_value_same_type(r, y)))
+		return ir_errf(e, "scale_shift: bad operand shapes");
+	rk_scale_shift_desc d;
+	memset(&d, 0, sizeof d);
+	d.N = x->dims[0];
+	d.C = x->dims[1];
+	d.S = numel(x->rank - 2, x->dims + 2);
+	d.s_nc = s->rank == 2;
+	d.has_t = t != NULL;
+	d.t_nc = t && t->rank == 2;
+	d.has_res = r != NULL;
+	if (epilogue(op, &d.act, &d.act_lo, &d.act_hi, e))
+		return -1;
+	add_ptr(c, x);
+	add_ptr(c, s);
+	add_ptr(c, t);
+	add_ptr(c, r);
+	add_ptr(c, y);
+	int64_t planes = d.N * d.C;
+	int64_t nt = task_count(planes, d.S, ELEM_PER_TASK);
+	d.planes_per_task = planes ? ceil_div(planes, nt) : 1;
+	set_call(c, "rk_scale_shift", &d, sizeof d, planes ? ceil_div(planes, d.planes_per_task) : 1);
+	return 0;
+}
+
+static int
+lower_se_gate(ir_op *op, be_call *c, ir_err *e)
+{
+	for (int i = 0; i < 5; i++)
+		if (need_dtype(op, op->operands[i], M_F32, e))
+			return -1;
+	rk_se_gate_desc d;
+	memset(&d, 0, sizeof d);
+	d.N = op->operands[0]->dims[0];
+	d.C = op->operands[0]->dims[1];
+	d.R = op->operands[1]->dims[0];
+	if (d.R > RK_SE_MAXR)
+		return ir_errf(e, "se_gate: %lld hidden units, at most %d", (long long)d.R, (int)RK_SE_MAXR);
+	/* a few channel blocks per image: each task redoes the R*C hidden layer */
+	d.ncb = clamp64(d.C / 256, 1, 4);
+	d.cpt = ceil_div(d.C, d.ncb);
+	for (int i = 0; i < 5; i++)
+		add_ptr(c, op->operands[i]);
+	add_ptr(c, op->results[0]);
+	set_call(c, "rk_se_gate", &d, sizeof d, d.N * d.ncb);
+	return 0;
+}
+
 int
 be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 {
@@ -1151,6 +1209,10 @@ be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	switch (op->kind) {
 	case IR_OP_CONV:
 		return lower_conv(g, op, c, e);
+	case IR_OP_SCALE_SHIFT:
+		return lower_scale_shift(op, c, e);
+	case IR_OP_SE_GATE:
+		return lower_se_gate(op, c, e);
 	case IR_OP_BATCHNORM:
 		return lower_batchnorm(g, op, c, e);
 	case IR_OP_RELU: case IR_OP_LEAKYRELU: case IR_OP_CLIP: case IR_OP_SIGMOID:

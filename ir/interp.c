@@ -792,6 +792,58 @@ run_globalavgpool(const ir_op *op, const float *x, float *y, ir_err *e)
 	return 0;
 }
 
+/* scale_shift: y = act(x*s + t + r), s and t per channel or per (n, c). */
+static int
+run_scale_shift(const ir_op *op, const void *const *in, float *y, ir_err *e)
+{
+	const ir_value *xv = op->operands[0], *sv = op->operands[1], *tv = op->operands[2];
+	const float *x = in[0], *s = in[1], *t = tv ? in[2] : NULL;
+	const float *r = op->noperands > 3 && op->operands[3] ? in[3] : NULL;
+	if (need_f32(op, e))
+		return -1;
+	int64_t N = xv->dims[0], C = xv->dims[1], S = numel(xv->rank - 2, xv->dims + 2);
+	for (int64_t n = 0; n < N; n++)
+		for (int64_t c = 0; c < C; c++) {
+			int64_t p = n * C + c;
+			float k = s[sv->rank == 2 ? p : c];
+			float b = t ? t[tv->rank == 2 ? p : c] : 0.0f;
+			for (int64_t i = 0; i < S; i++)
+				y[p * S + i] = x[p * S + i] * k + b;
+		}
+	return apply_epilogue(op, y, r, ir_value_numel(xv), e);
+}
+
+/* se_gate: g = sigmoid(w2 relu(w1 m + b1) + b2), dot products in double. */
+static int
+run_se_gate(const ir_op *op, const void *const *in, float *y, ir_err *e)
+{
+	const float *m = in[0], *w1 = in[1], *b1 = in[2], *w2 = in[3], *b2 = in[4];
+	if (need_f32(op, e))
+		return -1;
+	int64_t N = op->operands[0]->dims[0], C = op->operands[0]->dims[1];
+	int64_t R = op->operands[1]->dims[0];
+	float *h = xmalloc((size_t)R * sizeof *h);
+	if (!h)
+		return ir_errf(e, "out of memory");
+	for (int64_t n = 0; n < N; n++) {
+		const float *mn = m + n * C;
+		for (int64_t j = 0; j < R; j++) {
+			double a = b1[j];
+			for (int64_t c = 0; c < C; c++)
+				a += (double)w1[j * C + c] * mn[c];
+			h[j] = a < 0 ? 0.0f : (float)a;
+		}
+		for (int64_t c = 0; c < C; c++) {
+			double a = b2[c];
+			for (int64_t j = 0; j < R; j++)
+				a += (double)w2[c * R + j] * h[j];
+			y[n * C + c] = sigmoid((float)a);
+		}
+	}
+	free(h);
+	return 0;
+}
+
 /* reducesum / reducemean over the listed axes, accumulated in double. */
 static int
 run_reduce(const ir_op *op, const float *x, float *y, ir_err *e)
@@ -1499,6 +1551,10 @@ ir_interp_op(const ir_op *op, const void *const *in, void *const *out, ir_err *e
 		return run_gather(op, in, out[0], e);
 	case IR_OP_CAST:
 		return run_cast(op, in[0], out[0], e);
+	case IR_OP_SCALE_SHIFT:
+		return run_scale_shift(op, in, out[0], e);
+	case IR_OP_SE_GATE:
+		return run_se_gate(op, in, out[0], e);
 	default:
 		return ir_errf(e, "%s: the interpreter has no kernel for this op", info->name);
 	}

@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #define IR_MAX_DIMS 8
+#define IR_SE_MAX_HIDDEN 1024 /* hidden units of an se_gate (the kernels keep them on the stack) */
 
 /* A one-line error message. */
 typedef struct ir_err {

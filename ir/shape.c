@@ -487,6 +487,70 @@ infer_conv(ir_op *op, ir_err *e)
 	return finish(op, &s, 1, e);
 }
 
+/*
+ * scale_shift(x [N,C,...], s, t, r) {act}: y = act(x*s + t + r); s is [C]
+ * or [N,C], t is [C], [N,C] or absent, r has x's type or is absent.
+ */
+static int
+infer_scale_shift(ir_op *op, ir_err *e)
+{
+	ir_value *x = op->operands[0], *sv = op->operands[1], *t = opnd(op, 2), *r = opnd(op, 3);
+	char b1[160], b2[160];
+	if (check_dtype(op, x, "input", DT_FLOAT, e) || check_dtype(op, sv, "scale", DT_FLOAT, e) ||
+	    (t && check_dtype(op, t, "shift", DT_FLOAT, e)) ||
+	    (r && check_dtype(op, r, "residual", DT_FLOAT, e)) || check_act(op, e))
+		return -1;
+	if (x->rank < 2)
+		return ir_errf(e, "scale_shift: input %s must have rank 2 or more", DIMS(b1, x));
+	int64_t N = x->dims[0], C = x->dims[1];
+	const ir_value *pv[2] = {sv, t};
+	for (int i = 0; i < 2; i++) {
+		const ir_value *v = pv[i];
+		if (!v)
+			continue;
+		bool ok = (v->rank == 1 && v->dims[0] == C) ||
+		          (v->rank == 2 && v->dims[0] == N && v->dims[1] == C);
+		if (!ok)
+			return ir_errf(e, "scale_shift: %s %s must be [%lld] or [%lld,%lld] for input %s",
+			               i ? "shift" : "scale", DIMS(b1, v), (ll)C, (ll)N, (ll)C, DIMS(b2, x));
+	}
+	if (r && !ir_value_same_type(r, x))
+		return ir_errf(e, "scale_shift: residual %s does not match the input %s", DIMS(b1, r), DIMS(b2, x));
+	shp s = shp_of(x);
+	return finish(op, &s, 1, e);
+}
+
+/*
+ * se_gate(m, w1 [R,C], b1 [R], w2 [C,R], b2 [C]): the excitation of a
+ * squeeze-and-excitation block, sigmoid(w2 relu(w1 m + b1) + b2), from the
+ * pooled m ([N,C] or [N,C,1,1]) to the gate [N,C].
+ */
+static int
+infer_se_gate(ir_op *op, ir_err *e)
+{
+	ir_value *m = op->operands[0], *w1 = op->operands[1], *b1 = op->operands[2];
+	ir_value *w2 = op->operands[3], *b2 = op->operands[4];
+	char b[160];
+	for (int i = 0; i < 5; i++)
+		if (check_dtype(op, op->operands[i], i ? "weight" : "input", DT_FLOAT, e))
+			return -1;
+	bool m_ok = m->rank == 2 || (m->rank == 4 && m->dims[2] == 1 && m->dims[3] == 1);
+	if (!m_ok)
+		return ir_errf(e, "se_gate: input %s must be [N,C] or [N,C,1,1]", DIMS(b, m));
+	int64_t N = m->dims[0], C = m->dims[1];
+	if (w1->rank != 2 || w1->dims[1] != C || w1->dims[0] < 1)
+		return ir_errf(e, "se_gate: w1 %s must be [R,%lld]", DIMS(b, w1), (ll)C);
+	int64_t R = w1->dims[0];
+	if (b1->rank != 1 || b1->dims[0] != R)
+		return ir_errf(e, "se_gate: b1 %s must be [%lld]", DIMS(b, b1), (ll)R);
+	if (w2->rank != 2 || w2->dims[0] != C || w2->dims[1] != R)
+		return ir_errf(e, "se_gate: w2 %s must be [%lld,%lld]", DIMS(b, w2), (ll)C, (ll)R);
+	if (b2->rank != 1 || b2->dims[0] != C)
+		return ir_errf(e, "se_gate: b2 %s must be [%lld]", DIMS(b, b2), (ll)C);
+	shp s = {.t = IR_F32, .rank = 2, .d = {N, C}};
+	return finish(op, &s, 1, e);
+}
+
 static int
 infer_pool(ir_op *op, ir_err *e)
 {
@@ -552,6 +616,12 @@ infer_globalavgpool(ir_op *op, ir_err *e)
 			return ir_errf(e, "globalavgpool: input %s has an empty spatial axis", DIMS(b1, x));
 		s.d[i] = 1;
 	}
+	/* keepdims = 0 (set by canonicalize for a flatten that follows): [N,C] */
+	const ir_attr *k = find_attr(op, "keepdims");
+	if (k && (k->kind != IR_ATTR_INT || (k->i != 0 && k->i != 1)))
+		return ir_errf(e, "globalavgpool: attribute 'keepdims' must be 0 or 1");
+	if (k && k->i == 0)
+		s.rank = 2;
 	return finish(op, &s, 1, e);
 }
 
@@ -984,6 +1054,10 @@ ir_op_infer(ir_graph *g, ir_op *op, ir_err *e)
 		return infer_gather(op, e);
 	case IR_OP_CAST:
 		return infer_cast(op, e);
+	case IR_OP_SCALE_SHIFT:
+		return infer_scale_shift(op, e);
+	case IR_OP_SE_GATE:
+		return infer_se_gate(op, e);
 	default:
 		return ir_errf(e, "%s: no shape inference for this op", opname(op));
 	}

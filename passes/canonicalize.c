@@ -1,21 +1,115 @@
 /*
- * canonicalize.c - removes ops that do nothing at inference time.
+ * canonicalize.c - removes ops that do nothing at inference time and puts
+ * the rest in the one form later passes match.
  *
  * identity(x) and dropout(x) (the frontend only imports Dropout's first
  * output, and inference-mode dropout is the identity) are replaced by x in
  * every use, graph outputs included.  Legal because both are exact copies.
+ *
+ * reshape(x) to x's own shape is x; reshape(reshape(x)) is one reshape of x.
+ * Legal because a reshape only relabels a dense row-major buffer.
+ *
+ * reducemean over every spatial axis (axes 2..rank-1, as exporters write
+ * the squeeze of squeeze-and-excitation) is globalavgpool, with the same
+ * keepdims.  Both average the same elements in the same order.
+ *
+ * globalavgpool(x) [N,C,1,1] followed by a reshape to [N,C] (a Flatten before
+ * the classifier or an SE gate's Gemm) is globalavgpool {keepdims = 0}: the
+ * two buffers hold the same N*C floats in the same order.  Only when the
+ * pool's result has no other reader and is not a graph output.
  */
 #include "passes.h"
+
+#include <string.h>
+
+static bool
+is_output(const ir_graph *g, const ir_value *v)
+{
+	for (int i = 0; i < g->noutputs; i++)
+		if (g->outputs[i] == v)
+			return true;
+	return false;
+}
+
+static void
+drop(ir_graph *g, ir_op *op, ir_value *by)
+{
+	ir_value_replace_uses(g, op->results[0], by);
+	ir_op_remove(g, op);
+}
+
+/* reducemean over axes 2..rank-1 -> globalavgpool; true when rewritten */
+static bool
+mean_to_pool(ir_graph *g, ir_op *op, ir_err *e)
+{
+	ir_value *x = op->operands[0];
+	int n;
+	const int64_t *axes = ir_op_ints(op, "axes", &n);
+	if (x->dtype != IR_F32 || x->rank < 3 || !axes || n != x->rank - 2)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (axes[i] != i + 2)
+			return false;
+	int64_t keep = ir_op_int(op, "keepdims", 1);
+	ir_op *p = ir_op_new(g, IR_OP_GLOBALAVGPOOL, &x, 1, 1);
+	p->loc = op->loc;
+	if (!keep) {
+		if (x->rank != 4)
+			return false; /* keepdims = 0 is defined for [N,C,H,W] only */
+		ir_op_set_int(g, p, "keepdims", 0);
+	}
+	if (ir_op_infer(g, p, e) != 0)
+		return false;
+	ir_op_insert_before(g, p, op);
+	drop(g, op, p->results[0]);
+	return true;
+}
 
 int
 pass_canonicalize(ir_graph *g, const pass_options *o, ir_err *e)
 {
+	(void)o;
+	ir_err tmp = {{0}};
 	for (ir_op *op = g->first, *next; op; op = next) {
 		next = op->next;
-		if (op->kind != IR_OP_IDENTITY && op->kind != IR_OP_DROPOUT)
+		switch (op->kind) {
+		case IR_OP_IDENTITY:
+		case IR_OP_DROPOUT:
+			drop(g, op, op->operands[0]);
+			break;
+		case IR_OP_REDUCEMEAN:
+			mean_to_pool(g, op, &tmp);
+			break;
+		default:
+			break;
+		}
+	}
+
+	ir_graph_compute_uses(g);
+	for (ir_op *op = g->first, *next; op; op = next) {
+		next = op->next;
+		if (op->kind != IR_OP_RESHAPE)
 			continue;
-		ir_value_replace_uses(g, op->results[0], op->operands[0]);
-		ir_op_remove(g, op);
+		ir_value *x = op->operands[0], *y = op->results[0];
+		if (ir_value_same_type(x, y) && !((x->is_input || x->is_const) && is_output(g, y))) {
+			drop(g, op, x); /* a graph output must stay a computed value */
+			continue;
+		}
+		ir_op *p = x->def;
+		if (p && p->kind == IR_OP_RESHAPE) {
+			op->operands[0] = p->operands[0];
+			if (--x->nuses == 0 && !is_output(g, x))
+				ir_op_remove(g, p);
+			continue;
+		}
+		if (p && p->kind == IR_OP_GLOBALAVGPOOL && x->nuses == 1 && !is_output(g, x) &&
+		    x->rank == 4 && y->rank == 2 && y->dims[0] == x->dims[0] && y->dims[1] == x->dims[1] &&
+		    !ir_op_attr(p, "keepdims")) {
+			ir_op_set_int(g, p, "keepdims", 0);
+			if (ir_op_infer(g, p, e) != 0)
+				return -1;
+			drop(g, op, x);
+		}
 	}
 	return 0;
 }

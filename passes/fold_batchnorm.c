@@ -15,8 +15,10 @@
  * *after* the shift), so padded convs are left alone.
  *
  * Every weight, bias and statistic must be a constant with data.  A
- * batchnorm that fits neither pattern stays (pre-activation networks have
- * them; fusion handles those as per-channel scale-shift epilogues).
+ * batchnorm that fits neither pattern (pre-activation networks and the
+ * Residual Attention trunk have them) becomes scale_shift(x, s, t), the
+ * same per-channel map, which fuse-epilogue can then extend with the
+ * residual add and activation around it.
  */
 #include "passes.h"
 
@@ -170,6 +172,28 @@ pass_fold_batchnorm(ir_graph *g, const pass_options *o, ir_err *e)
 			continue;
 		if (fold_into_producer(g, op) || fold_into_consumer(g, op))
 			ir_graph_compute_uses(g);
+	}
+	/* what is left: a per-channel scale and shift */
+	for (ir_op *op = g->first, *next; op; op = next) {
+		next = op->next;
+		float *s, *t;
+		int64_t C;
+		if (op->kind != IR_OP_BATCHNORM || op->operands[0]->rank < 2 ||
+		    !bn_affine(g, op, &s, &t, &C) || C != op->operands[0]->dims[1])
+			continue;
+		int64_t d[1] = {C};
+		ir_value *ops[3] = {
+			op->operands[0],
+			ir_graph_add_const(g, op->operands[1]->name, IR_F32, 1, d, s, false, 0),
+			ir_graph_add_const(g, op->operands[2]->name, IR_F32, 1, d, t, false, 0),
+		};
+		ir_op *ss = ir_op_new(g, IR_OP_SCALE_SHIFT, ops, 3, 1);
+		ss->loc = op->loc;
+		if (ir_op_infer(g, ss, e) != 0)
+			return -1;
+		ir_op_insert_before(g, ss, op);
+		ir_value_replace_uses(g, op->results[0], ss->results[0]);
+		ir_op_remove(g, op);
 	}
 	return 0;
 }

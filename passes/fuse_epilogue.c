@@ -8,7 +8,8 @@
  * and likewise conv -> relu, conv -> clip, gemm -> relu, gemm -> clip.  The
  * kernels apply y = act(conv + bias + residual) while the accumulators are
  * still in registers (backend/kernels/rk.h), so each fusion removes a whole
- * pass over the tensor.
+ * pass over the tensor.  scale_shift (an unfolded batchnorm, an SE gate's
+ * scaling) takes a residual and an activation the same way.
  *
  * Legal because:
  *   - the conv's (gemm's) result has exactly one reader, the add or the
@@ -41,16 +42,19 @@ is_output(const ir_graph *g, const ir_value *v)
 	return false;
 }
 
-/* The op defining v when it is a conv or gemm whose epilogue is still free. */
+/*
+ * The op defining v when its epilogue is still free: conv and scale_shift
+ * take a residual (operand 3) and an activation, gemm an activation.
+ */
 static ir_op *
-open_producer(const ir_graph *g, const ir_value *v, bool want_conv)
+open_producer(const ir_graph *g, const ir_value *v, bool want_residual)
 {
 	ir_op *p = v->def;
 	if (!p || v->nuses != 1 || is_output(g, v) || ir_op_attr(p, "act"))
 		return NULL;
-	if (p->kind == IR_OP_CONV)
+	if (p->kind == IR_OP_CONV || p->kind == IR_OP_SCALE_SHIFT)
 		return p;
-	if (p->kind == IR_OP_GEMM && !want_conv)
+	if (p->kind == IR_OP_GEMM && !want_residual)
 		return p;
 	return NULL;
 }

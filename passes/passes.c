@@ -16,6 +16,7 @@ const pass_info pass_table[] = {
 	{"canonicalize", pass_canonicalize, "drop identity and dropout ops"},
 	{"const-fold", pass_const_fold, "evaluate ops whose operands are all constants"},
 	{"fold-batchnorm", pass_fold_batchnorm, "fold batchnorm into the neighbouring conv's weights and bias"},
+	{"fuse-se-gate", pass_fuse_se_gate, "squeeze-and-excitation gates become se_gate + scale_shift"},
 	{"fuse-epilogue", pass_fuse_epilogue, "fold residual add and relu/clip into the producing conv or gemm"},
 	{"dce", pass_dce, "remove ops and constants nothing uses"},
 	{NULL, NULL, NULL},
@@ -35,7 +36,7 @@ pass_default_pipeline(int opt_level)
 {
 	if (opt_level <= 0)
 		return "canonicalize,dce";
-	return "canonicalize,const-fold,fold-batchnorm,fuse-epilogue,dce";
+	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-epilogue,dce";
 }
 
 /* Is name in the comma-separated list? */

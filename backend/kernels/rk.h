@@ -69,6 +69,7 @@ enum {
 	RK_BLOCK = 16,   /* output channels (conv) / columns (gemm) per packed block */
 	RK_MAXRANK = 8,  /* dims of elementwise/movement descriptors */
 	RK_MAXIN = 15,   /* operands of n-ary kernels (BE_MAX_PTRS - 1) */
+	RK_SE_MAXR = 1024, /* hidden units of an se_gate (IR_SE_MAX_HIDDEN in ir.h) */
 };
 
 typedef float rk_vf __attribute__((vector_size(RK_V * 4)));
@@ -342,6 +343,30 @@ typedef struct rk_resize_desc {
 	int64_t idims[RK_MAXRANK], odims[RK_MAXRANK], taps[RK_MAXRANK], tab[RK_MAXRANK];
 } rk_resize_desc;
 
+/* ---- fused ops (kernels/fused.c) ------------------------------------------- */
+
+/*
+ * scale_shift: y = act(x*s + t + r) over x [N][C][S]; s and t per channel
+ * (s_nc/t_nc = 0: [C]) or per image and channel (1: [N][C]); has_t = 0 for
+ * no shift.  ptrs: [0] x, [1] s, [2] t or NULL, [3] r or NULL, [4] y.  r may
+ * be y itself (in place): every element is read before it is written, by
+ * the same task.  Tasks: planes (n, c) [t*planes_per_task, +planes_per_task).
+ */
+typedef struct rk_scale_shift_desc {
+	int64_t N, C, S, s_nc, has_t, t_nc, has_res, act, act_lo, act_hi, planes_per_task;
+} rk_scale_shift_desc;
+
+/*
+ * se_gate: g[n] = sigmoid(w2 relu(w1 m[n] + b1) + b2) with m [N][C], w1
+ * [R][C], b1 [R], w2 [C][R], b2 [C]; dot products accumulated in double, as
+ * the interpreter does.  ptrs: [0] m, [1] w1, [2] b1, [3] w2, [4] b2, [5] g.
+ * Tasks: (n, block of cpt channels of g); each task recomputes the hidden
+ * vector of its image (R*C multiply-adds, small next to the gate's users).
+ */
+typedef struct rk_se_gate_desc {
+	int64_t N, C, R, cpt, ncb;
+} rk_se_gate_desc;
+
 /* ---- the kernel list ----------------------------------------------------------------- */
 
 #define RK_KERNELS(X) \
@@ -359,7 +384,9 @@ typedef struct rk_resize_desc {
 	X(rk_pad) \
 	X(rk_gather) \
 	X(rk_cast) \
-	X(rk_resize)
+	X(rk_resize) \
+	X(rk_scale_shift) \
+	X(rk_se_gate)
 
 #define X(name) void name(const void *desc, void *const *ptrs, int64_t t0, int64_t t1);
 RK_KERNELS(X)

@@ -172,13 +172,6 @@ set_result(ir_op *op, int i, ir_dtype t, int rank, const int64_t *dims)
 
 /* ---- running and comparing ------------------------------------------------------ */
 
-/* Post-processing of the reference for epilogue tests. */
-typedef struct post {
-	ir_value *res;  /* residual added to result 0, or NULL */
-	int act;        /* RK_ACT_* applied after */
-	float lo, hi;
-} post;
-
 static bool
 compare(const ir_value *v, const void *ref, const void *got, bool exact, char *msg, size_t msz)
 {
@@ -277,14 +270,9 @@ run_kernel(be_kernel_fn fn, const int64_t *desc, void *const *ptrs, int64_t n, i
 	}
 }
 
-/*
- * Checks op: infers its types, runs the interpreter and the kernel.
- * patch, when given, edits the lowered call (epilogue tests); pp is applied
- * to the reference.
- */
+/* Checks op: infers its types, runs the interpreter and the kernel. */
 static void
-check_ex(const char *name, ir_op *op, bool exact, void (*patch)(be_call *, void *), void *pctx,
-         const post *pp)
+check_ex(const char *name, ir_op *op, bool exact)
 {
 	ir_err e;
 	char msg[600] = "";
@@ -309,29 +297,12 @@ check_ex(const char *name, ir_op *op, bool exact, void (*patch)(be_call *, void 
 		snprintf(msg, sizeof msg, "interpreter: %s", e.msg);
 		ok = false;
 	}
-	if (ok && pp) {
-		float *r = ref[0];
-		const float *res = pp->res ? data_of(pp->res) : NULL;
-		int64_t n = ir_value_numel(op->results[0]);
-		for (int64_t i = 0; i < n; i++) {
-			float v = r[i] + (res ? res[i] : 0.0f);
-			if (pp->act == RK_ACT_RELU)
-				v = v < 0 ? 0 : v;
-			else if (pp->act == RK_ACT_CLIP) {
-				v = v < pp->lo ? pp->lo : v;
-				v = v > pp->hi ? pp->hi : v;
-			}
-			r[i] = v;
-		}
-	}
 	be_call call;
 	be_kernel_fn fn = NULL;
 	if (ok && be_lower_op(T.g, op, &call, &e) != 0) {
 		snprintf(msg, sizeof msg, "be_lower_op: %s", e.msg);
 		ok = false;
 	}
-	if (ok && patch)
-		patch(&call, pctx);
 	if (ok && !(fn = be_kernel_lookup(call.kernel))) {
 		snprintf(msg, sizeof msg, "no kernel %s", call.kernel);
 		ok = false;
@@ -400,7 +371,7 @@ check_ex(const char *name, ir_op *op, bool exact, void (*patch)(be_call *, void 
 static void
 check(const char *name, ir_op *op, bool exact)
 {
-	check_ex(name, op, exact, NULL, NULL, NULL);
+	check_ex(name, op, exact);
 }
 
 /* ---- convolution ------------------------------------------------------------------ */
@@ -440,15 +411,6 @@ conv_case(const char *what, conv_cfg c)
 	tc_end();
 }
 
-/* epilogue: residual added through the call, activation through attributes */
-static void
-patch_residual(be_call *call, void *ctx)
-{
-	rk_conv_desc *d = (rk_conv_desc *)call->desc;
-	d->has_res = 1;
-	call->ptrs[3] = ctx;
-}
-
 static void
 conv_epilogue_case(const char *what, conv_cfg c, bool res, int act, float lo, float hi)
 {
@@ -466,9 +428,18 @@ conv_epilogue_case(const char *what, conv_cfg c, bool res, int act, float lo, fl
 	}
 	int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
 	int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
+	/* the residual as the op's fourth operand: the interpreter applies the
+	 * epilogue itself (act(conv + bias + residual)) */
 	ir_value *r = res ? in(IR_F32, c.N, c.M, OH, OW, END) : NULL;
-	post pp = {r, act, lo, hi};
-	check_ex(name, op, false, res ? patch_residual : NULL, r, &pp);
+	if (r) {
+		ir_value **ops = ir_alloc(T.g, 4 * sizeof *ops);
+		for (int i = 0; i < 3; i++)
+			ops[i] = op->operands[i];
+		ops[3] = r;
+		op->operands = ops;
+		op->noperands = 4;
+	}
+	check(name, op, false);
 	tc_end();
 }
 
@@ -601,6 +572,49 @@ test_unary(void)
 	x = in(IR_F32, 2, 64, 32, 32, END);
 	check("sigmoid big", op_new(IR_OP_SIGMOID, 1, 1, x), false);
 	tc_end();
+}
+
+/* scale_shift (per channel or per image and channel, residual, act) and se_gate */
+static void
+test_fused(void)
+{
+	static const char *acts[] = {NULL, "relu", "clip"};
+	for (int v = 0; v < 12; v++) {
+		bool nc = v & 1, shift = v & 2, res = v & 4;
+		const char *act = acts[v % 3];
+		char name[128];
+		snprintf(name, sizeof name, "scale_shift%s%s%s%s%s", nc ? " per-image" : "",
+		         shift ? " shift" : "", res ? " residual" : "", act ? " " : "", act ? act : "");
+		tc_begin();
+		ir_value *x = v == 11 ? in(IR_F32, 2, 64, 28, 28, END) : in(IR_F32, 2, 6, 5, 7, END);
+		int64_t N = x->dims[0], C = x->dims[1];
+		ir_value *sv = nc ? in(IR_F32, N, C, END) : cst(IR_F32, C, END);
+		ir_value *tv = shift ? (nc ? in(IR_F32, N, C, END) : cst(IR_F32, C, END)) : NULL;
+		ir_value *rv = res ? in(IR_F32, N, C, x->dims[2], x->dims[3], END) : NULL;
+		ir_op *op = rv ? op_new(IR_OP_SCALE_SHIFT, 1, 4, x, sv, tv, rv)
+		               : op_new(IR_OP_SCALE_SHIFT, 1, 3, x, sv, tv);
+		if (act)
+			ir_op_set_string(T.g, op, "act", act);
+		if (act && act[0] == 'c') {
+			ir_op_set_float(T.g, op, "act_min", -0.25f);
+			ir_op_set_float(T.g, op, "act_max", 0.5f);
+		}
+		check(name, op, false);
+		tc_end();
+	}
+	static const int64_t se[][3] = {{1, 64, 4}, {2, 256, 16}, {1, 2048, 128}, {3, 24, 1}};
+	for (int i = 0; i < 4; i++) {
+		int64_t N = se[i][0], C = se[i][1], R = se[i][2];
+		char name[64];
+		snprintf(name, sizeof name, "se_gate N%lld C%lld R%lld%s", (long long)N, (long long)C,
+		         (long long)R, i == 1 ? " (pooled [N,C,1,1])" : "");
+		tc_begin();
+		ir_value *m = i == 1 ? in(IR_F32, N, C, 1, 1, END) : in(IR_F32, N, C, END);
+		ir_op *op = op_new(IR_OP_SE_GATE, 1, 5, m, cst(IR_F32, R, C, END), cst(IR_F32, R, END),
+		                   cst(IR_F32, C, R, END), cst(IR_F32, C, END));
+		check(name, op, false);
+		tc_end();
+	}
 }
 
 static void
@@ -1393,6 +1407,7 @@ main(int argc, char **argv)
 	test_conv();
 	test_unary();
 	test_batchnorm();
+	test_fused();
 	test_softmax();
 	test_eltwise();
 	test_pool();

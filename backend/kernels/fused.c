@@ -1,0 +1,88 @@
+/*
+ * fused.c - kernels of the ops the fusion passes make (docs/passes.md):
+ * scale_shift (a per-channel affine map with the conv epilogue's residual
+ * and activation: unfoldable batchnorm, and the scaling of a
+ * squeeze-and-excitation gate) and se_gate (the excitation's two small
+ * fully connected layers).
+ */
+#include "rk.h"
+
+static inline int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline float
+sigmoid(float x)
+{
+	if (x >= 0)
+		return 1.0f / (1.0f + __builtin_expf(-x));
+	float z = __builtin_expf(x);
+	return z / (1.0f + z);
+}
+
+/* One plane: y = act(x*k + b + r), a loop LLVM vectorises. */
+static inline void
+plane(const float *x, const float *r, float *y, int64_t S, float k, float b, int64_t act,
+      float lo, float hi)
+{
+	for (int64_t i = 0; i < S; i++) {
+		float v = x[i] * k + b;
+		if (r)
+			v += r[i];
+		if (act == RK_ACT_RELU)
+			v = v < 0.0f ? 0.0f : v;
+		else if (act == RK_ACT_CLIP)
+			v = v < lo ? lo : v > hi ? hi : v;
+		y[i] = v;
+	}
+}
+
+void
+rk_scale_shift(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const rk_scale_shift_desc *d = desc;
+	const int64_t P = d->N * d->C, S = d->S, C = d->C;
+	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(P, t1 * d->planes_per_task);
+	const float *x = ptrs[0], *s = ptrs[1], *t = ptrs[2], *r = ptrs[3];
+	float *y = ptrs[4];
+	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
+	for (int64_t p = p0; p < p1; p++) {
+		const int64_t c = p % C;
+		const float k = s[d->s_nc ? p : c];
+		const float b = d->has_t ? t[d->t_nc ? p : c] : 0.0f;
+		/* separate calls per case so each inner loop is branch-free */
+		if (d->has_res)
+			plane(x + p * S, r + p * S, y + p * S, S, k, b, d->act, lo, hi);
+		else
+			plane(x + p * S, 0, y + p * S, S, k, b, d->act, lo, hi);
+	}
+}
+
+void
+rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const rk_se_gate_desc *d = desc;
+	const int64_t C = d->C, R = d->R;
+	const float *m = ptrs[0], *w1 = ptrs[1], *b1 = ptrs[2], *w2 = ptrs[3], *b2 = ptrs[4];
+	float *g = ptrs[5];
+	float h[RK_SE_MAXR];
+	for (int64_t t = t0; t < t1; t++) {
+		const int64_t n = t / d->ncb, cb = t % d->ncb;
+		const float *mn = m + n * C;
+		for (int64_t j = 0; j < R; j++) {
+			double a = b1[j];
+			for (int64_t c = 0; c < C; c++)
+				a += (double)w1[j * C + c] * mn[c];
+			h[j] = a < 0 ? 0.0f : (float)a;
+		}
+		const int64_t c0 = cb * d->cpt, c1 = min64(C, c0 + d->cpt);
+		for (int64_t c = c0; c < c1; c++) {
+			double a = b2[c];
+			for (int64_t j = 0; j < R; j++)
+				a += (double)w2[c * R + j] * h[j];
+			g[n * C + c] = sigmoid((float)a);
+		}
+	}
+}

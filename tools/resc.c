@@ -376,30 +376,53 @@ with_ext(const char *path, const char *ext, char *out, size_t n)
 	snprintf(out + l, n - l, "%s", ext);
 }
 
-/* Where libresc_rt.a and resc_rt.h are: the build tree, or beside the install. */
+#ifndef RESC_BIN_TO_LIB
+#define RESC_BIN_TO_LIB "../lib"
+#endif
+#ifndef RESC_BIN_TO_INC
+#define RESC_BIN_TO_INC "../include"
+#endif
+
+/* true when dir/file exists; then canonicalises dir into out. */
+static bool
+dir_with(const char *dir, const char *file, char *out, size_t n)
+{
+	char path[2 * PATH_MAX + 32], real[PATH_MAX];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	if (stat(path, &st) != 0 || !realpath(dir, real))
+		return false;
+	snprintf(out, n, "%s", real);
+	return true;
+}
+
+/*
+ * Where libresc_rt.a and resc_rt.h are: beside this executable when it is
+ * installed (PREFIX/bin/resc -> PREFIX/lib, PREFIX/include, found through
+ * /proc/self/exe, so an installed tree can be moved), else the build tree,
+ * else the configured install prefix.
+ */
 static void
 runtime_dirs(char *lib, char *inc, size_t n)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], d[2 * PATH_MAX];
 	ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	struct stat st;
 	if (l > 0) {
 		exe[l] = 0;
 		char *sl = strrchr(exe, '/');
 		if (sl) {
 			*sl = 0;
-			snprintf(lib, n, "%s/../lib/libresc_rt.a", exe);
-			if (stat(lib, &st) == 0) {
-				snprintf(lib, n, "%s/../lib", exe);
-				snprintf(inc, n, "%s/../include", exe);
-				char h[PATH_MAX + 32];
-				snprintf(h, sizeof h, "%s/resc_rt.h", inc);
-				if (stat(h, &st) != 0)
-					snprintf(inc, n, "%s", RESC_BUILD_INCDIR);
-				return;
+			snprintf(d, sizeof d, "%s/%s", exe, RESC_BIN_TO_LIB);
+			if (dir_with(d, "libresc_rt.a", lib, n)) {
+				snprintf(d, sizeof d, "%s/%s", exe, RESC_BIN_TO_INC);
+				if (dir_with(d, "resc_rt.h", inc, n))
+					return;
 			}
 		}
 	}
+	if (dir_with(RESC_BUILD_LIBDIR, "libresc_rt.a", lib, n) &&
+	    dir_with(RESC_BUILD_INCDIR, "resc_rt.h", inc, n))
+		return;
 	snprintf(lib, n, "%s", RESC_INSTALL_LIBDIR);
 	snprintf(inc, n, "%s", RESC_INSTALL_INCDIR);
 }

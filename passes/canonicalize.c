@@ -13,6 +13,14 @@
  * the squeeze of squeeze-and-excitation) is globalavgpool, with the same
  * keepdims.  Both average the same elements in the same order.
  *
+ * add(x, 0) and add(0, x), with a constant zero that broadcasts to x's shape
+ * (ResNeSt's sum over the radix splits starts from 0), are x: x + 0 == x
+ * for every float but -0, and -0 + 0 == +0 compares equal.
+ *
+ * avgpool with a 1x1 kernel, stride 1 and no padding (ResNeSt's avg_down
+ * where the stride is 1) is x.  avgpool whose window is the whole unpadded
+ * input is globalavgpool: the same elements, summed in the same order.
+ *
  * globalavgpool(x) [N,C,1,1] followed by a reshape to [N,C] (a Flatten before
  * the classifier or an SE gate's Gemm) is globalavgpool {keepdims = 0}: the
  * two buffers hold the same N*C floats in the same order.  Only when the
@@ -65,6 +73,64 @@ mean_to_pool(ir_graph *g, ir_op *op, ir_err *e)
 	return true;
 }
 
+/* Is v a constant whose every element is +0 or -0? */
+static bool
+all_zero(const ir_value *v)
+{
+	if (!v->is_const || !v->data || v->dtype != IR_F32)
+		return false;
+	const float *p = v->data;
+	for (int64_t i = 0, n = ir_value_numel(v); i < n; i++)
+		if (p[i] != 0.0f)
+			return false;
+	return true;
+}
+
+/* add(x, 0) -> x when x already has the result's type */
+static bool
+add_zero(ir_graph *g, ir_op *op)
+{
+	for (int i = 0; i < 2; i++) {
+		ir_value *x = op->operands[i], *z = op->operands[1 - i];
+		if (ir_value_same_type(x, op->results[0]) && all_zero(z) &&
+		    !((x->is_input || x->is_const) && is_output(g, op->results[0]))) {
+			drop(g, op, x);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* avgpool that is the identity or a global average */
+static bool
+simplify_avgpool(ir_graph *g, ir_op *op, ir_err *e)
+{
+	ir_value *x = op->operands[0], *y = op->results[0];
+	int nk, ns, np;
+	const int64_t *k = ir_op_ints(op, "kernel", &nk), *st = ir_op_ints(op, "strides", &ns);
+	const int64_t *pads = ir_op_ints(op, "pads", &np);
+	if (x->rank != 4 || x->dtype != IR_F32 || !k || nk != 2 || !st || ns != 2 || !pads || np != 4)
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (pads[i])
+			return false;
+	if (k[0] == 1 && k[1] == 1 && st[0] == 1 && st[1] == 1 && ir_value_same_type(x, y) &&
+	    !(x->is_input && is_output(g, y))) {
+		drop(g, op, x);
+		return true;
+	}
+	if (k[0] == x->dims[2] && k[1] == x->dims[3] && y->dims[2] == 1 && y->dims[3] == 1) {
+		ir_op *p = ir_op_new(g, IR_OP_GLOBALAVGPOOL, &x, 1, 1);
+		p->loc = op->loc;
+		if (ir_op_infer(g, p, e) != 0)
+			return false;
+		ir_op_insert_before(g, p, op);
+		drop(g, op, p->results[0]);
+		return true;
+	}
+	return false;
+}
+
 int
 pass_canonicalize(ir_graph *g, const pass_options *o, ir_err *e)
 {
@@ -79,6 +145,12 @@ pass_canonicalize(ir_graph *g, const pass_options *o, ir_err *e)
 			break;
 		case IR_OP_REDUCEMEAN:
 			mean_to_pool(g, op, &tmp);
+			break;
+		case IR_OP_ADD:
+			add_zero(g, op);
+			break;
+		case IR_OP_AVGPOOL:
+			simplify_avgpool(g, op, &tmp);
 			break;
 		default:
 			break;

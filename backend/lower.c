@@ -1196,6 +1196,27 @@ lower_se_gate(ir_op *op, be_call *c, ir_err *e)
 	return 0;
 }
 
+static int
+lower_sigmoid_mul(ir_op *op, be_call *c, ir_err *e)
+{
+	ir_value *m = op->operands[0], *t = op->operands[1], *y = op->results[0];
+	if (need_dtype(op, m, M_F32, e) || need_dtype(op, t, M_F32, e))
+		return -1;
+	if (!ir_value_same_type(m, y) || !ir_value_same_type(t, y))
+		return ir_errf(e, "sigmoid_mul: operands must have the result's type");
+	rk_sigmoid_mul_desc d;
+	memset(&d, 0, sizeof d);
+	d.n = ir_value_numel(y);
+	d.offset = rk_f32bits(ir_op_float(op, "offset", 1.0f));
+	int64_t nt = task_count(d.n, 1, HEAVY_PER_TASK);
+	d.chunk = d.n ? ceil_div(ceil_div(d.n, nt), 64) * 64 : 64;
+	add_ptr(c, m);
+	add_ptr(c, t);
+	add_ptr(c, y);
+	set_call(c, "rk_sigmoid_mul", &d, sizeof d, d.n ? ceil_div(d.n, d.chunk) : 1);
+	return 0;
+}
+
 int
 be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 {
@@ -1213,6 +1234,8 @@ be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		return lower_scale_shift(op, c, e);
 	case IR_OP_SE_GATE:
 		return lower_se_gate(op, c, e);
+	case IR_OP_SIGMOID_MUL:
+		return lower_sigmoid_mul(op, c, e);
 	case IR_OP_BATCHNORM:
 		return lower_batchnorm(g, op, c, e);
 	case IR_OP_RELU: case IR_OP_LEAKYRELU: case IR_OP_CLIP: case IR_OP_SIGMOID:

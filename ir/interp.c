@@ -813,6 +813,19 @@ run_scale_shift(const ir_op *op, const void *const *in, float *y, ir_err *e)
 	return apply_epilogue(op, y, r, ir_value_numel(xv), e);
 }
 
+/* sigmoid_mul: y = (offset + sigmoid(m)) * t */
+static int
+run_sigmoid_mul(const ir_op *op, const void *const *in, float *y, ir_err *e)
+{
+	const float *m = in[0], *t = in[1];
+	float off;
+	if (need_f32(op, e) || attr_float(op, "offset", &off, e))
+		return -1;
+	for (int64_t i = 0, n = ir_value_numel(op->results[0]); i < n; i++)
+		y[i] = (off + sigmoid(m[i])) * t[i];
+	return 0;
+}
+
 /* se_gate: g = sigmoid(w2 relu(w1 m + b1) + b2), dot products in double. */
 static int
 run_se_gate(const ir_op *op, const void *const *in, float *y, ir_err *e)
@@ -1555,6 +1568,8 @@ ir_interp_op(const ir_op *op, const void *const *in, void *const *out, ir_err *e
 		return run_scale_shift(op, in, out[0], e);
 	case IR_OP_SE_GATE:
 		return run_se_gate(op, in, out[0], e);
+	case IR_OP_SIGMOID_MUL:
+		return run_sigmoid_mul(op, in, out[0], e);
 	default:
 		return ir_errf(e, "%s: the interpreter has no kernel for this op", info->name);
 	}

@@ -551,6 +551,22 @@ infer_se_gate(ir_op *op, ir_err *e)
 	return finish(op, &s, 1, e);
 }
 
+/* sigmoid_mul(m, t) {offset}: (offset + sigmoid(m)) * t, same types. */
+static int
+infer_sigmoid_mul(ir_op *op, ir_err *e)
+{
+	ir_value *m = op->operands[0], *t = op->operands[1];
+	char b1[160], b2[160];
+	float off;
+	if (check_dtype(op, m, "gate", DT_FLOAT, e) || check_dtype(op, t, "operand", DT_FLOAT, e) ||
+	    get_float(op, "offset", &off, e))
+		return -1;
+	if (!ir_value_same_type(m, t))
+		return ir_errf(e, "sigmoid_mul: gate %s and operand %s differ", DIMS(b1, m), DIMS(b2, t));
+	shp s = shp_of(t);
+	return finish(op, &s, 1, e);
+}
+
 static int
 infer_pool(ir_op *op, ir_err *e)
 {
@@ -1058,6 +1074,8 @@ ir_op_infer(ir_graph *g, ir_op *op, ir_err *e)
 		return infer_scale_shift(op, e);
 	case IR_OP_SE_GATE:
 		return infer_se_gate(op, e);
+	case IR_OP_SIGMOID_MUL:
+		return infer_sigmoid_mul(op, e);
 	default:
 		return ir_errf(e, "%s: no shape inference for this op", opname(op));
 	}

@@ -60,5 +60,6 @@ int pass_const_fold(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fold_batchnorm(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_se_gate(ir_graph *g, const pass_options *o, ir_err *e);
+int pass_fuse_attention(ir_graph *g, const pass_options *o, ir_err *e);
 
 #endif

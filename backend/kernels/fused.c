@@ -2,8 +2,8 @@
  * fused.c - kernels of the ops the fusion passes make (docs/passes.md):
  * scale_shift (a per-channel affine map with the conv epilogue's residual
  * and activation: unfoldable batchnorm, and the scaling of a
- * squeeze-and-excitation gate) and se_gate (the excitation's two small
- * fully connected layers).
+ * squeeze-and-excitation gate), se_gate (the excitation's two small
+ * fully connected layers) and sigmoid_mul (the Residual Attention combine).
  */
 #include "rk.h"
 
@@ -85,4 +85,16 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			g[n * C + c] = sigmoid((float)a);
 		}
 	}
+}
+
+void
+rk_sigmoid_mul(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const rk_sigmoid_mul_desc *d = desc;
+	const float *m = ptrs[0], *t = ptrs[1];
+	float *y = ptrs[2];
+	const float off = rk_bitsf32(d->offset);
+	const int64_t i0 = t0 * d->chunk, i1 = min64(d->n, t1 * d->chunk);
+	for (int64_t i = i0; i < i1; i++)
+		y[i] = (off + sigmoid(m[i])) * t[i];
 }

@@ -367,6 +367,15 @@ typedef struct rk_se_gate_desc {
 	int64_t N, C, R, cpt, ncb;
 } rk_se_gate_desc;
 
+/*
+ * sigmoid_mul: y = (offset + sigmoid(m)) * t elementwise over n floats (the
+ * Residual Attention combine).  ptrs: [0] m, [1] t, [2] y.  Tasks: chunks
+ * of `chunk` elements.
+ */
+typedef struct rk_sigmoid_mul_desc {
+	int64_t n, chunk, offset;
+} rk_sigmoid_mul_desc;
+
 /* ---- the kernel list ----------------------------------------------------------------- */
 
 #define RK_KERNELS(X) \
@@ -386,7 +395,8 @@ typedef struct rk_se_gate_desc {
 	X(rk_cast) \
 	X(rk_resize) \
 	X(rk_scale_shift) \
-	X(rk_se_gate)
+	X(rk_se_gate) \
+	X(rk_sigmoid_mul)
 
 #define X(name) void name(const void *desc, void *const *ptrs, int64_t t0, int64_t t1);
 RK_KERNELS(X)

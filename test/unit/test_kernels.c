@@ -602,6 +602,15 @@ test_fused(void)
 		check(name, op, false);
 		tc_end();
 	}
+	for (int i = 0; i < 2; i++) {
+		tc_begin();
+		ir_value *m = i ? in(IR_F32, 1, 64, 56, 56, END) : in(IR_F32, 2, 3, 5, 7, END);
+		ir_value *t = i ? in(IR_F32, 1, 64, 56, 56, END) : in(IR_F32, 2, 3, 5, 7, END);
+		ir_op *op = op_new(IR_OP_SIGMOID_MUL, 1, 2, m, t);
+		ir_op_set_float(T.g, op, "offset", i ? 1.0f : -0.5f);
+		check(i ? "sigmoid_mul big" : "sigmoid_mul", op, false);
+		tc_end();
+	}
 	static const int64_t se[][3] = {{1, 64, 4}, {2, 256, 16}, {1, 2048, 128}, {3, 24, 1}};
 	for (int i = 0; i < 4; i++) {
 		int64_t N = se[i][0], C = se[i][1], R = se[i][2];

@@ -1217,6 +1217,34 @@ lower_sigmoid_mul(ir_op *op, be_call *c, ir_err *e)
 	return 0;
 }
 
+static int
+lower_fc(ir_op *op, be_call *c, ir_err *e)
+{
+	ir_value *x = op->operands[0], *w = op->operands[1], *b = opnd(op, 2), *y = op->results[0];
+	if (need_dtype(op, x, M_F32, e) || need_dtype(op, w, M_F32, e) || (b && need_dtype(op, b, M_F32, e)))
+		return -1;
+	rk_fc_desc d;
+	memset(&d, 0, sizeof d);
+	d.N = x->dims[0];
+	d.C = x->dims[1];
+	d.S = numel(x->rank - 2, x->dims + 2);
+	d.M = w->dims[0];
+	d.has_b = b != NULL;
+	if (d.C > RK_FC_MAXC)
+		return ir_errf(e, "fc: %lld input channels, at most %d", (long long)d.C, (int)RK_FC_MAXC);
+	if (epilogue(op, &d.act, &d.act_lo, &d.act_hi, e))
+		return -1;
+	/* output blocks of at least 64 rows of w: each task redoes the means */
+	d.nmb = clamp64(d.M / 64, 1, 8);
+	d.mpt = ceil_div(d.M, d.nmb);
+	add_ptr(c, x);
+	add_ptr(c, w);
+	add_ptr(c, b);
+	add_ptr(c, y);
+	set_call(c, "rk_fc", &d, sizeof d, d.N * d.nmb);
+	return 0;
+}
+
 int
 be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 {
@@ -1236,6 +1264,8 @@ be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		return lower_se_gate(op, c, e);
 	case IR_OP_SIGMOID_MUL:
 		return lower_sigmoid_mul(op, c, e);
+	case IR_OP_FC:
+		return lower_fc(op, c, e);
 	case IR_OP_BATCHNORM:
 		return lower_batchnorm(g, op, c, e);
 	case IR_OP_RELU: case IR_OP_LEAKYRELU: case IR_OP_CLIP: case IR_OP_SIGMOID:

@@ -813,6 +813,37 @@ run_scale_shift(const ir_op *op, const void *const *in, float *y, ir_err *e)
 	return apply_epilogue(op, y, r, ir_value_numel(xv), e);
 }
 
+/* fc: y[n,m] = act(b[m] + sum_c w[m,c] * mean_hw(x[n,c])); means as
+ * globalavgpool computes them (in double), dot products in double. */
+static int
+run_fc(const ir_op *op, const void *const *in, float *y, ir_err *e)
+{
+	const ir_value *xv = op->operands[0], *wv = op->operands[1];
+	const float *x = in[0], *w = in[1], *b = op->noperands > 2 && op->operands[2] ? in[2] : NULL;
+	if (need_f32(op, e))
+		return -1;
+	int64_t N = xv->dims[0], C = xv->dims[1], S = numel(xv->rank - 2, xv->dims + 2), M = wv->dims[0];
+	float *mean = xmalloc((size_t)(C ? C : 1) * sizeof *mean);
+	if (!mean)
+		return ir_errf(e, "out of memory");
+	for (int64_t n = 0; n < N; n++) {
+		for (int64_t c = 0; c < C; c++) {
+			double sum = 0;
+			for (int64_t i = 0; i < S; i++)
+				sum += x[(n * C + c) * S + i];
+			mean[c] = (float)(sum / (double)S);
+		}
+		for (int64_t m = 0; m < M; m++) {
+			double a = b ? b[m] : 0.0;
+			for (int64_t c = 0; c < C; c++)
+				a += (double)w[m * C + c] * mean[c];
+			y[n * M + m] = (float)a;
+		}
+	}
+	free(mean);
+	return apply_epilogue(op, y, NULL, N * M, e);
+}
+
 /* sigmoid_mul: y = (offset + sigmoid(m)) * t */
 static int
 run_sigmoid_mul(const ir_op *op, const void *const *in, float *y, ir_err *e)
@@ -1570,6 +1601,8 @@ ir_interp_op(const ir_op *op, const void *const *in, void *const *out, ir_err *e
 		return run_se_gate(op, in, out[0], e);
 	case IR_OP_SIGMOID_MUL:
 		return run_sigmoid_mul(op, in, out[0], e);
+	case IR_OP_FC:
+		return run_fc(op, in, out[0], e);
 	default:
 		return ir_errf(e, "%s: the interpreter has no kernel for this op", info->name);
 	}

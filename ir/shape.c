@@ -567,6 +567,26 @@ infer_sigmoid_mul(ir_op *op, ir_err *e)
 	return finish(op, &s, 1, e);
 }
 
+/* fc(x [N,C,...], w [M,C], b [M] or _) {act}: w mean_hw(x) + b, [N,M]. */
+static int
+infer_fc(ir_op *op, ir_err *e)
+{
+	ir_value *x = op->operands[0], *w = op->operands[1], *b = opnd(op, 2);
+	char b1[160], b2[160];
+	if (check_dtype(op, x, "input", DT_FLOAT, e) || check_dtype(op, w, "weight", DT_FLOAT, e) ||
+	    (b && check_dtype(op, b, "bias", DT_FLOAT, e)) || check_act(op, e))
+		return -1;
+	if (x->rank < 2 || w->rank != 2 || w->dims[1] != x->dims[1])
+		return ir_errf(e, "fc: weight %s does not fit the input %s", DIMS(b1, w), DIMS(b2, x));
+	for (int i = 2; i < x->rank; i++)
+		if (x->dims[i] == 0)
+			return ir_errf(e, "fc: input %s has an empty spatial axis", DIMS(b1, x));
+	if (b && (b->rank != 1 || b->dims[0] != w->dims[0]))
+		return ir_errf(e, "fc: bias %s does not match %lld outputs", DIMS(b1, b), (ll)w->dims[0]);
+	shp s = {.t = IR_F32, .rank = 2, .d = {x->dims[0], w->dims[0]}};
+	return finish(op, &s, 1, e);
+}
+
 static int
 infer_pool(ir_op *op, ir_err *e)
 {
@@ -1076,6 +1096,8 @@ ir_op_infer(ir_graph *g, ir_op *op, ir_err *e)
 		return infer_se_gate(op, e);
 	case IR_OP_SIGMOID_MUL:
 		return infer_sigmoid_mul(op, e);
+	case IR_OP_FC:
+		return infer_fc(op, e);
 	default:
 		return ir_errf(e, "%s: no shape inference for this op", opname(op));
 	}

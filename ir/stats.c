@@ -32,6 +32,10 @@ ir_op_macs(const ir_op *op)
 		int64_t k = a->rank ? a->dims[a->rank - 1] : 1;
 		return ir_value_numel(y) * k;
 	}
+	case IR_OP_FC:          /* y [N,M], one dot product of length C each */
+		return ir_value_numel(y) * op->operands[1]->dims[1];
+	case IR_OP_SE_GATE:     /* per image: R*C, then C*R */
+		return op->operands[0]->dims[0] * 2 * ir_value_numel(op->operands[1]);
 	default:
 		return 0;
 	}

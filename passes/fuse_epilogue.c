@@ -44,7 +44,7 @@ is_output(const ir_graph *g, const ir_value *v)
 
 /*
  * The op defining v when its epilogue is still free: conv and scale_shift
- * take a residual (operand 3) and an activation, gemm an activation.
+ * take a residual (operand 3) and an activation, gemm and fc an activation.
  */
 static ir_op *
 open_producer(const ir_graph *g, const ir_value *v, bool want_residual)
@@ -54,7 +54,7 @@ open_producer(const ir_graph *g, const ir_value *v, bool want_residual)
 		return NULL;
 	if (p->kind == IR_OP_CONV || p->kind == IR_OP_SCALE_SHIFT)
 		return p;
-	if (p->kind == IR_OP_GEMM && !want_residual)
+	if ((p->kind == IR_OP_GEMM || p->kind == IR_OP_FC) && !want_residual)
 		return p;
 	return NULL;
 }

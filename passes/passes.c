@@ -18,6 +18,7 @@ const pass_info pass_table[] = {
 	{"fold-batchnorm", pass_fold_batchnorm, "fold batchnorm into the neighbouring conv's weights and bias"},
 	{"fuse-se-gate", pass_fuse_se_gate, "squeeze-and-excitation gates become se_gate + scale_shift"},
 	{"fuse-attention", pass_fuse_attention, "the Residual Attention combine (c + sigmoid(m)) * t becomes sigmoid_mul"},
+	{"fuse-pool-fc", pass_fuse_pool_fc, "global average pool + classifier Gemm/MatMul become one fc"},
 	{"fuse-epilogue", pass_fuse_epilogue, "fold residual add and relu/clip into the producing conv or gemm"},
 	{"dce", pass_dce, "remove ops and constants nothing uses"},
 	{NULL, NULL, NULL},
@@ -37,7 +38,7 @@ pass_default_pipeline(int opt_level)
 {
 	if (opt_level <= 0)
 		return "canonicalize,dce";
-	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-epilogue,dce";
+	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-pool-fc,fuse-epilogue,dce";
 }
 
 /* Is name in the comma-separated list? */

@@ -3,7 +3,8 @@
  * scale_shift (a per-channel affine map with the conv epilogue's residual
  * and activation: unfoldable batchnorm, and the scaling of a
  * squeeze-and-excitation gate), se_gate (the excitation's two small
- * fully connected layers) and sigmoid_mul (the Residual Attention combine).
+ * fully connected layers), sigmoid_mul (the Residual Attention combine) and
+ * fc (the classifier over the global average pool).
  */
 #include "rk.h"
 
@@ -97,4 +98,37 @@ rk_sigmoid_mul(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const int64_t i0 = t0 * d->chunk, i1 = min64(d->n, t1 * d->chunk);
 	for (int64_t i = i0; i < i1; i++)
 		y[i] = (off + sigmoid(m[i])) * t[i];
+}
+
+void
+rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const rk_fc_desc *d = desc;
+	const int64_t C = d->C, S = d->S, M = d->M;
+	const float *x = ptrs[0], *w = ptrs[1], *b = ptrs[2];
+	float *y = ptrs[3];
+	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
+	float mean[RK_FC_MAXC];
+	for (int64_t t = t0; t < t1; t++) {
+		const int64_t n = t / d->nmb, mb = t % d->nmb;
+		const float *xn = x + n * C * S;
+		for (int64_t c = 0; c < C; c++) {
+			double sum = 0;
+			for (int64_t i = 0; i < S; i++)
+				sum += xn[c * S + i];
+			mean[c] = (float)(sum / (double)S);
+		}
+		const int64_t m0 = mb * d->mpt, m1 = min64(M, m0 + d->mpt);
+		for (int64_t m = m0; m < m1; m++) {
+			double a = d->has_b ? b[m] : 0.0;
+			for (int64_t c = 0; c < C; c++)
+				a += (double)w[m * C + c] * mean[c];
+			float v = (float)a;
+			if (d->act == RK_ACT_RELU)
+				v = v < 0.0f ? 0.0f : v;
+			else if (d->act == RK_ACT_CLIP)
+				v = v < lo ? lo : v > hi ? hi : v;
+			y[n * M + m] = v;
+		}
+	}
 }

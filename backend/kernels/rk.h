@@ -70,6 +70,7 @@ enum {
 	RK_MAXRANK = 8,  /* dims of elementwise/movement descriptors */
 	RK_MAXIN = 15,   /* operands of n-ary kernels (BE_MAX_PTRS - 1) */
 	RK_SE_MAXR = 1024, /* hidden units of an se_gate (IR_SE_MAX_HIDDEN in ir.h) */
+	RK_FC_MAXC = 8192, /* input channels of an fc (IR_FC_MAX_CHANNELS in ir.h) */
 };
 
 typedef float rk_vf __attribute__((vector_size(RK_V * 4)));
@@ -376,6 +377,17 @@ typedef struct rk_sigmoid_mul_desc {
 	int64_t n, chunk, offset;
 } rk_sigmoid_mul_desc;
 
+/*
+ * fc: y[n][m] = act(b[m] + sum_c w[m][c] * mean(x[n][c][0..S))), the
+ * classifier over the global average pool; means and dot products in
+ * double.  ptrs: [0] x [N][C][S], [1] w [M][C], [2] b or NULL, [3] y [N][M].
+ * Tasks: (n, block of mpt outputs); each task recomputes the C means of its
+ * image (C*S adds, a few percent of its M/ntasks*C multiply-adds).
+ */
+typedef struct rk_fc_desc {
+	int64_t N, C, S, M, mpt, nmb, has_b, act, act_lo, act_hi;
+} rk_fc_desc;
+
 /* ---- the kernel list ----------------------------------------------------------------- */
 
 #define RK_KERNELS(X) \
@@ -396,7 +408,8 @@ typedef struct rk_sigmoid_mul_desc {
 	X(rk_resize) \
 	X(rk_scale_shift) \
 	X(rk_se_gate) \
-	X(rk_sigmoid_mul)
+	X(rk_sigmoid_mul) \
+	X(rk_fc)
 
 #define X(name) void name(const void *desc, void *const *ptrs, int64_t t0, int64_t t1);
 RK_KERNELS(X)

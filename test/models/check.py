@@ -9,6 +9,11 @@ Modes:
   native     resc run (compiled to native code) against PyTorch's output
   link       resc compile -o net.o, link net.o + net.h + libresc_rt.a into
              test/models/driver.c with a C compiler, run it, compare
+  passes     resc-opt --check-numerics runs the default pipeline on the
+             imported IR (the interpreter before and after every pass, on
+             random inputs); then `resc inspect --json`: no standalone op of
+             FUSED_AWAY is left except the documented LEFTOVERS below, and
+             the workspace is within WS_SLACK of its lower bound
 
 Tolerance: max|got - want| <= 1e-4 * max|want|, and the same top-1 class
 (argmax over the last axis) for every batch row.
@@ -25,6 +30,32 @@ from onnx import numpy_helper
 
 TOL = 5e-4
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Ops the default pipeline must leave no standalone instance of.
+FUSED_AWAY = {"batchnorm", "relu", "add", "sigmoid", "mul", "reducemean",
+              "softmax", "transpose", "reshape"}
+
+# What is left of FUSED_AWAY after the pipeline, per model, and why (see
+# docs/passes.md).  Exact counts: a change in either direction must update
+# this table (and the docs), so it stays true.
+LEFTOVERS = {
+    "attention56": ({"add": 9},
+                    "the mask branch adds an upsampled (resize) map to its skip "
+                    "path, and two residual branches whose convs already have a "
+                    "residual; no producer has a free epilogue"),
+    "attention92": ({"add": 14}, "as attention56"),
+    "resnest50": ({"add": 16, "mul": 32, "reshape": 32, "softmax": 16,
+                   "transpose": 16},
+                  "split attention (radix softmax over the grouped branches) is "
+                  "not fused yet"),
+}
+
+# Workspace over its lower bound (largest total of simultaneously live
+# tensors) that the planner may use, per model; default WS_SLACK.
+WS_SLACK = 1.10
+WS_SLACK_MODEL = {
+    "resnetv2_50": 1.12, "resnetv2_50_bn": 1.12, "resnext101_32x8d": 1.15,
+}
 
 
 def load_pb(path):
@@ -61,10 +92,34 @@ def compare(got, want, what):
         sys.exit("FAILED: %s: top-1 class differs" % what)
 
 
+def check_passes(a, resc, model):
+    import json
+    name = os.path.basename(os.path.normpath(a.model_dir))
+    ir = os.path.join(a.work, "m.ir")
+    run([resc, "compile", model, "--emit", "ir", "-o", ir])
+    d = json.loads(run([resc, "inspect", model, "--json"]).stdout)
+    run([os.path.join(a.bin, "resc-opt"), ir, "--passes=" + d["pipeline"], "--check-numerics",
+         "-o", os.path.join(a.work, "opt.ir")])
+    left = {k: v for k, v in d["ops_after"].items() if k in FUSED_AWAY}
+    want, why = LEFTOVERS.get(name, ({}, ""))
+    print("ops after the pipeline: %s" % d["ops_after"])
+    if left != want:
+        sys.exit("FAILED: standalone %s left, expected %s (update LEFTOVERS in %s and "
+                 "docs/passes.md)" % (left, want, __file__))
+    if want:
+        print("documented leftovers %s: %s" % (want, why))
+    ws, lb = d["workspace_bytes"], d["workspace_lower_bound_bytes"]
+    slack = WS_SLACK_MODEL.get(name, WS_SLACK)
+    print("workspace %d bytes, lower bound %d (%.3fx, allowed %.2fx)" % (ws, lb, ws / lb, slack))
+    if ws > lb * slack:
+        sys.exit("FAILED: workspace %.3fx its lower bound" % (ws / lb))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--mode", required=True, choices=["roundtrip", "interp", "native", "link"])
+    ap.add_argument("--mode", required=True,
+                    choices=["roundtrip", "interp", "native", "link", "passes"])
     ap.add_argument("--model-dir", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
@@ -87,6 +142,8 @@ def main():
         if open(ir1, "rb").read() != open(ir2, "rb").read():
             sys.exit("FAILED: resc-opt does not reproduce the printed IR")
         print("round trip: %d bytes identical" % os.path.getsize(ir1))
+    elif a.mode == "passes":
+        check_passes(a, resc, model)
     elif a.mode in ("interp", "native"):
         out = os.path.join(a.work, "out.pb")
         cmd = [resc, "run", model, "--input", os.path.join(data, "input_0.pb"), "--output", out]

@@ -611,6 +611,21 @@ test_fused(void)
 		check(i ? "sigmoid_mul big" : "sigmoid_mul", op, false);
 		tc_end();
 	}
+	static const int64_t fcs[][4] = {{1, 2048, 49, 1000}, {2, 64, 9, 10}, {3, 5, 1, 130}};
+	for (int i = 0; i < 3; i++) {
+		int64_t N = fcs[i][0], C = fcs[i][1], S = fcs[i][2], M = fcs[i][3];
+		char name[64];
+		snprintf(name, sizeof name, "fc N%lld C%lld S%lld M%lld%s", (long long)N, (long long)C,
+		         (long long)S, (long long)M, i == 1 ? " relu" : i == 2 ? " no bias" : "");
+		tc_begin();
+		ir_value *x = in(IR_F32, N, C, S, 1, END);
+		ir_value *w = cst(IR_F32, M, C, END);
+		ir_op *op = i == 2 ? op_new(IR_OP_FC, 1, 2, x, w) : op_new(IR_OP_FC, 1, 3, x, w, cst(IR_F32, M, END));
+		if (i == 1)
+			ir_op_set_string(T.g, op, "act", "relu");
+		check(name, op, false);
+		tc_end();
+	}
 	static const int64_t se[][3] = {{1, 64, 4}, {2, 256, 16}, {1, 2048, 128}, {3, 24, 1}};
 	for (int i = 0; i < 4; i++) {
 		int64_t N = se[i][0], C = se[i][1], R = se[i][2];

@@ -32,7 +32,7 @@ demo: build
 	@./scripts/demo $(BUILD)
 
 bench: build models
-	@./bench/run $(BUILD)
+	@./bench/run $(BUILD) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -1181,11 +1181,14 @@ lower_se_gate(ir_op *op, be_call *c, ir_err *e)
 			return -1;
 	rk_se_gate_desc d;
 	memset(&d, 0, sizeof d);
+	d.K = ir_op_int(op, "radix", 1);
+	d.G = ir_op_int(op, "groups", 1);
 	d.N = op->operands[0]->dims[0];
-	d.C = op->operands[0]->dims[1];
+	d.C = op->operands[0]->dims[1] / (d.K > 0 ? d.K : 1);
 	d.R = op->operands[1]->dims[0];
-	if (d.R > RK_SE_MAXR)
-		return ir_errf(e, "se_gate: %lld hidden units, at most %d", (long long)d.R, (int)RK_SE_MAXR);
+	if (d.R > RK_SE_MAXR || d.K < 1 || d.K > RK_SE_MAXK || d.G < 1 || d.C % d.G)
+		return ir_errf(e, "se_gate: %lld hidden units, radix %lld, groups %lld: not supported",
+		               (long long)d.R, (long long)d.K, (long long)d.G);
 	/* a few channel blocks per image: each task redoes the R*C hidden layer */
 	d.ncb = clamp64(d.C / 256, 1, 4);
 	d.cpt = ceil_div(d.C, d.ncb);
@@ -1193,6 +1196,30 @@ lower_se_gate(ir_op *op, be_call *c, ir_err *e)
 		add_ptr(c, op->operands[i]);
 	add_ptr(c, op->results[0]);
 	set_call(c, "rk_se_gate", &d, sizeof d, d.N * d.ncb);
+	return 0;
+}
+
+static int
+lower_radix_combine(ir_op *op, be_call *c, ir_err *e)
+{
+	ir_value *x = op->operands[0], *g = op->operands[1], *y = op->results[0];
+	if (need_dtype(op, x, M_F32, e) || need_dtype(op, g, M_F32, e))
+		return -1;
+	rk_radix_combine_desc d;
+	memset(&d, 0, sizeof d);
+	d.K = ir_op_int(op, "radix", 1);
+	d.N = x->dims[0];
+	d.C = y->dims[1];
+	d.S = numel(x->rank - 2, x->dims + 2);
+	if (d.K < 1 || d.C * d.K != x->dims[1])
+		return ir_errf(e, "radix_combine: radix does not fit the channels");
+	add_ptr(c, x);
+	add_ptr(c, g);
+	add_ptr(c, y);
+	int64_t planes = d.N * d.C;
+	int64_t nt = task_count(planes, d.S * d.K, ELEM_PER_TASK);
+	d.planes_per_task = planes ? ceil_div(planes, nt) : 1;
+	set_call(c, "rk_radix_combine", &d, sizeof d, planes ? ceil_div(planes, d.planes_per_task) : 1);
 	return 0;
 }
 
@@ -1266,6 +1293,8 @@ be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		return lower_sigmoid_mul(op, c, e);
 	case IR_OP_FC:
 		return lower_fc(op, c, e);
+	case IR_OP_RADIX_COMBINE:
+		return lower_radix_combine(op, c, e);
 	case IR_OP_BATCHNORM:
 		return lower_batchnorm(g, op, c, e);
 	case IR_OP_RELU: case IR_OP_LEAKYRELU: case IR_OP_CLIP: case IR_OP_SIGMOID:

@@ -857,34 +857,84 @@ run_sigmoid_mul(const ir_op *op, const void *const *in, float *y, ir_err *e)
 	return 0;
 }
 
-/* se_gate: g = sigmoid(w2 relu(w1 m + b1) + b2), dot products in double. */
+/*
+ * se_gate {radix = K, groups = G}: h = relu(w1 m' + b1) with m' the sum of
+ * m's K radix groups; z = w2 h + b2, whose channel (g, r, c') (G groups of
+ * K radix entries of C/G) gives gate channel r*C + g*C/G + c'; K = 1:
+ * sigmoid(z), else a softmax over r.  Dot products in double.
+ */
 static int
 run_se_gate(const ir_op *op, const void *const *in, float *y, ir_err *e)
 {
 	const float *m = in[0], *w1 = in[1], *b1 = in[2], *w2 = in[3], *b2 = in[4];
 	if (need_f32(op, e))
 		return -1;
-	int64_t N = op->operands[0]->dims[0], C = op->operands[0]->dims[1];
+	int64_t K = ir_op_int(op, "radix", 1), G = ir_op_int(op, "groups", 1);
+	int64_t N = op->operands[0]->dims[0], KC = op->operands[0]->dims[1], C = KC / K, Cg = C / G;
 	int64_t R = op->operands[1]->dims[0];
-	float *h = xmalloc((size_t)R * sizeof *h);
+	float *h = xmalloc((size_t)(R + C + K) * sizeof *h), *ms = h + R, *z = ms + C;
 	if (!h)
 		return ir_errf(e, "out of memory");
 	for (int64_t n = 0; n < N; n++) {
-		const float *mn = m + n * C;
+		const float *mn = m + n * KC;
+		for (int64_t c = 0; c < C; c++) {
+			float a = mn[c];
+			for (int64_t r = 1; r < K; r++)
+				a += mn[r * C + c];
+			ms[c] = a;
+		}
 		for (int64_t j = 0; j < R; j++) {
 			double a = b1[j];
 			for (int64_t c = 0; c < C; c++)
-				a += (double)w1[j * C + c] * mn[c];
+				a += (double)w1[j * C + c] * ms[c];
 			h[j] = a < 0 ? 0.0f : (float)a;
 		}
 		for (int64_t c = 0; c < C; c++) {
-			double a = b2[c];
-			for (int64_t j = 0; j < R; j++)
-				a += (double)w2[c * R + j] * h[j];
-			y[n * C + c] = sigmoid((float)a);
+			int64_t g = c / Cg, cc = c % Cg;
+			float mx = -INFINITY;
+			for (int64_t r = 0; r < K; r++) {
+				int64_t row = (g * K + r) * Cg + cc;
+				double a = b2[row];
+				for (int64_t j = 0; j < R; j++)
+					a += (double)w2[row * R + j] * h[j];
+				z[r] = (float)a;
+				mx = z[r] > mx ? z[r] : mx;
+			}
+			if (K == 1) {
+				y[n * KC + c] = sigmoid(z[0]);
+				continue;
+			}
+			double sum = 0;
+			for (int64_t r = 0; r < K; r++)
+				sum += exp((double)z[r] - mx);
+			for (int64_t r = 0; r < K; r++)
+				y[n * KC + r * C + c] = (float)(exp((double)z[r] - mx) / sum);
 		}
 	}
 	free(h);
+	return 0;
+}
+
+/* radix_combine: y[n,c] = sum over r of g[n,r*C+c] * x[n,r*C+c] */
+static int
+run_radix_combine(const ir_op *op, const void *const *in, float *y, ir_err *e)
+{
+	const ir_value *xv = op->operands[0];
+	const float *x = in[0], *g = in[1];
+	if (need_f32(op, e))
+		return -1;
+	int64_t K = ir_op_int(op, "radix", 1);
+	int64_t N = xv->dims[0], KC = xv->dims[1], C = KC / K, S = numel(xv->rank - 2, xv->dims + 2);
+	for (int64_t n = 0; n < N; n++)
+		for (int64_t c = 0; c < C; c++) {
+			float *yp = y + (n * C + c) * S;
+			for (int64_t i = 0; i < S; i++) {
+				float a = g[n * KC + c] * x[(n * KC + c) * S + i];
+				for (int64_t r = 1; r < K; r++)
+					a += g[n * KC + r * C + c] * x[(n * KC + r * C + c) * S + i];
+				yp[i] = a;
+			}
+		}
 	return 0;
 }
 
@@ -1603,6 +1653,8 @@ ir_interp_op(const ir_op *op, const void *const *in, void *const *out, ir_err *e
 		return run_sigmoid_mul(op, in, out[0], e);
 	case IR_OP_FC:
 		return run_fc(op, in, out[0], e);
+	case IR_OP_RADIX_COMBINE:
+		return run_radix_combine(op, in, out[0], e);
 	default:
 		return ir_errf(e, "%s: the interpreter has no kernel for this op", info->name);
 	}

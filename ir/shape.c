@@ -521,9 +521,11 @@ infer_scale_shift(ir_op *op, ir_err *e)
 }
 
 /*
- * se_gate(m, w1 [R,C], b1 [R], w2 [C,R], b2 [C]): the excitation of a
- * squeeze-and-excitation block, sigmoid(w2 relu(w1 m + b1) + b2), from the
- * pooled m ([N,C] or [N,C,1,1]) to the gate [N,C].
+ * se_gate(m, w1 [R,C], b1 [R], w2 [K*C,R], b2 [K*C]) {radix = K, groups}:
+ * the excitation of a squeeze-and-excitation block (K = 1: sigmoid(w2
+ * relu(w1 m + b1) + b2)) or of ResNeSt's split attention (K > 1: m's K
+ * radix groups summed first, then a softmax over the radix).  m is [N,K*C]
+ * or [N,K*C,1,1]; the gate is [N,K*C].
  */
 static int
 infer_se_gate(ir_op *op, ir_err *e)
@@ -534,20 +536,54 @@ infer_se_gate(ir_op *op, ir_err *e)
 	for (int i = 0; i < 5; i++)
 		if (check_dtype(op, op->operands[i], i ? "weight" : "input", DT_FLOAT, e))
 			return -1;
+	int64_t K = 1, G = 1;
+	const ir_attr *ra = find_attr(op, "radix"), *ga = find_attr(op, "groups");
+	if ((ra && get_int(op, "radix", &K, e)) || (ga && get_int(op, "groups", &G, e)))
+		return -1;
 	bool m_ok = m->rank == 2 || (m->rank == 4 && m->dims[2] == 1 && m->dims[3] == 1);
 	if (!m_ok)
 		return ir_errf(e, "se_gate: input %s must be [N,C] or [N,C,1,1]", DIMS(b, m));
-	int64_t N = m->dims[0], C = m->dims[1];
+	int64_t N = m->dims[0], KC = m->dims[1];
+	if (K > IR_SE_MAX_RADIX)
+		return ir_errf(e, "se_gate: radix %lld, at most %d", (ll)K, IR_SE_MAX_RADIX);
+	if (K < 1 || G < 1 || KC % K || (KC / K) % G)
+		return ir_errf(e, "se_gate: radix %lld and groups %lld do not divide %lld channels",
+		               (ll)K, (ll)G, (ll)KC);
+	int64_t C = KC / K;
 	if (w1->rank != 2 || w1->dims[1] != C || w1->dims[0] < 1)
 		return ir_errf(e, "se_gate: w1 %s must be [R,%lld]", DIMS(b, w1), (ll)C);
 	int64_t R = w1->dims[0];
+	if (R > IR_SE_MAX_HIDDEN)
+		return ir_errf(e, "se_gate: %lld hidden units, at most %d", (ll)R, IR_SE_MAX_HIDDEN);
 	if (b1->rank != 1 || b1->dims[0] != R)
 		return ir_errf(e, "se_gate: b1 %s must be [%lld]", DIMS(b, b1), (ll)R);
-	if (w2->rank != 2 || w2->dims[0] != C || w2->dims[1] != R)
-		return ir_errf(e, "se_gate: w2 %s must be [%lld,%lld]", DIMS(b, w2), (ll)C, (ll)R);
-	if (b2->rank != 1 || b2->dims[0] != C)
-		return ir_errf(e, "se_gate: b2 %s must be [%lld]", DIMS(b, b2), (ll)C);
-	shp s = {.t = IR_F32, .rank = 2, .d = {N, C}};
+	if (w2->rank != 2 || w2->dims[0] != KC || w2->dims[1] != R)
+		return ir_errf(e, "se_gate: w2 %s must be [%lld,%lld]", DIMS(b, w2), (ll)KC, (ll)R);
+	if (b2->rank != 1 || b2->dims[0] != KC)
+		return ir_errf(e, "se_gate: b2 %s must be [%lld]", DIMS(b, b2), (ll)KC);
+	shp s = {.t = IR_F32, .rank = 2, .d = {N, KC}};
+	return finish(op, &s, 1, e);
+}
+
+/*
+ * radix_combine(x [N,K*C,...], g [N,K*C]) {radix = K}: the weighted sum of
+ * the radix groups, y[n,c] = sum_r g[n,r*C+c] * x[n,r*C+c], [N,C,...].
+ */
+static int
+infer_radix_combine(ir_op *op, ir_err *e)
+{
+	ir_value *x = op->operands[0], *g = op->operands[1];
+	char b1[160], b2[160];
+	int64_t K;
+	if (check_dtype(op, x, "input", DT_FLOAT, e) || check_dtype(op, g, "gate", DT_FLOAT, e) ||
+	    get_int(op, "radix", &K, e))
+		return -1;
+	if (x->rank < 2 || K < 1 || x->dims[1] % K)
+		return ir_errf(e, "radix_combine: radix %lld does not divide the channels of %s", (ll)K, DIMS(b1, x));
+	if (g->rank != 2 || g->dims[0] != x->dims[0] || g->dims[1] != x->dims[1])
+		return ir_errf(e, "radix_combine: gate %s must be [N,C] of the input %s", DIMS(b1, g), DIMS(b2, x));
+	shp s = shp_of(x);
+	s.d[1] /= K;
 	return finish(op, &s, 1, e);
 }
 
@@ -1098,6 +1134,8 @@ ir_op_infer(ir_graph *g, ir_op *op, ir_err *e)
 		return infer_sigmoid_mul(op, e);
 	case IR_OP_FC:
 		return infer_fc(op, e);
+	case IR_OP_RADIX_COMBINE:
+		return infer_radix_combine(op, e);
 	default:
 		return ir_errf(e, "%s: no shape inference for this op", opname(op));
 	}

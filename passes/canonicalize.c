@@ -21,6 +21,12 @@
  * where the stride is 1) is x.  avgpool whose window is the whole unpadded
  * input is globalavgpool: the same elements, summed in the same order.
  *
+ * pad(x) with zeros on H and W only, read by nothing but a conv or by an
+ * avgpool with count_include_pad = 1 (or with no padding of its own) and
+ * ceil_mode = 0, becomes padding of that op (ResNeSt pads before its
+ * strided avgpool): a conv pads with zeros, and an avgpool counting its
+ * padding averages the same zeros.
+ *
  * globalavgpool(x) [N,C,1,1] followed by a reshape to [N,C] (a Flatten before
  * the classifier or an SE gate's Gemm) is globalavgpool {keepdims = 0}: the
  * two buffers hold the same N*C floats in the same order.  Only when the
@@ -131,6 +137,61 @@ simplify_avgpool(ir_graph *g, ir_op *op, ir_err *e)
 	return false;
 }
 
+/* pad(x) -> conv/avgpool(x) {pads += ...}; true when rewritten */
+static bool
+fold_pad(ir_graph *g, ir_op *pad, ir_err *e)
+{
+	ir_value *x = pad->operands[0], *y = pad->results[0];
+	int n;
+	const int64_t *pp = ir_op_ints(pad, "pads", &n);
+	const char *mode = ir_op_string(pad, "mode", "constant");
+	if (x->rank != 4 || x->dtype != IR_F32 || !pp || n != 8 || strcmp(mode, "constant") != 0 ||
+	    ir_op_float(pad, "value", 1.0f) != 0.0f || y->nuses != 1 || is_output(g, y) || !y->users[0])
+		return false;
+	for (int i = 0; i < 8; i++)
+		if (pp[i] < 0 || ((i % 4) < 2 && pp[i] != 0))
+			return false; /* N and C unpadded, nothing cropped */
+	ir_op *u = y->users[0];
+	if (u->operands[0] != y)
+		return false;
+	int nk;
+	const int64_t *op_pads = ir_op_ints(u, "pads", &nk);
+	if (!op_pads || nk != 4)
+		return false;
+	if (u->kind == IR_OP_AVGPOOL) {
+		int nkk;
+		const int64_t *k = ir_op_ints(u, "kernel", &nkk);
+		bool own = op_pads[0] || op_pads[1] || op_pads[2] || op_pads[3];
+		if (ir_op_int(u, "ceil_mode", 0) != 0 || !k || nkk != 2 ||
+		    (own && ir_op_int(u, "count_include_pad", 0) == 0))
+			return false;
+	} else if (u->kind != IR_OP_CONV) {
+		return false;
+	}
+	/* pads [top, left, bottom, right] += pad's [H begin, W begin, H end, W end] */
+	int64_t np[4] = {op_pads[0] + pp[2], op_pads[1] + pp[3], op_pads[2] + pp[6], op_pads[3] + pp[7]};
+	int64_t old[4] = {op_pads[0], op_pads[1], op_pads[2], op_pads[3]};
+	int64_t oldc = ir_op_int(u, "count_include_pad", 0);
+	ir_op_set_ints(g, u, "pads", np, 4);
+	if (u->kind == IR_OP_AVGPOOL)
+		ir_op_set_int(g, u, "count_include_pad", 1);
+	u->operands[0] = x;
+	ir_value before = *u->results[0];
+	ir_err tmp;
+	if (ir_op_infer(g, u, &tmp) != 0 || !ir_value_same_type(u->results[0], &before)) {
+		/* e.g. pads no longer smaller than the kernel: undo */
+		ir_op_set_ints(g, u, "pads", old, 4);
+		if (u->kind == IR_OP_AVGPOOL)
+			ir_op_set_int(g, u, "count_include_pad", oldc);
+		u->operands[0] = y;
+		if (ir_op_infer(g, u, e) != 0)
+			return false;
+		return false;
+	}
+	ir_op_remove(g, pad);
+	return true;
+}
+
 int
 pass_canonicalize(ir_graph *g, const pass_options *o, ir_err *e)
 {
@@ -160,6 +221,8 @@ pass_canonicalize(ir_graph *g, const pass_options *o, ir_err *e)
 	ir_graph_compute_uses(g);
 	for (ir_op *op = g->first, *next; op; op = next) {
 		next = op->next;
+		if (op->kind == IR_OP_PAD && fold_pad(g, op, e))
+			continue;
 		if (op->kind != IR_OP_RESHAPE)
 			continue;
 		ir_value *x = op->operands[0], *y = op->results[0];

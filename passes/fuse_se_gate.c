@@ -16,6 +16,19 @@
  * scale_shift then takes the block's residual add and relu in
  * fuse-epilogue, so an SE block's tail is one pass over memory.
  *
+ * ResNeSt's split attention is the same excitation over the sum of a
+ * grouped conv's K radix splits, with a softmax over the radix instead of
+ * the sigmoid, and a weighted sum of the splits instead of the mul:
+ *
+ *   %a, %b = split(%x)                      %p = globalavgpool(%x)
+ *   %u = add(%a, %b)                        %g = se_gate(%p, …) {radix = 2, groups = 1}
+ *   … fc1, relu, fc2 of pool(%u) …    =>    %y = radix_combine(%x, %g) {radix = 2}
+ *   %z = reshape, transpose, softmax, reshape
+ *   %s, %t = split(%z)
+ *   %y = add(mul(%s, %a), mul(%t, %b))
+ *
+ * (the pool of the sum is the sum of the pools, which se_gate adds up).
+ *
  * Legal because every value between the pool and the mul has exactly one
  * reader and is not a graph output (nothing else sees the intermediates),
  * the pool reads the same tensor the mul scales, the gate is per (image,
@@ -220,6 +233,149 @@ fuse_one(ir_graph *g, ir_op *mul, ir_err *e)
 	return false;
 }
 
+/* ---- ResNeSt split attention ---------------------------------------------- */
+
+enum { MAXK = IR_SE_MAX_RADIX };
+
+/*
+ * The leaves of the tree of adds rooted at v (inner adds must be private);
+ * false when there are more than MAXK or an add broadcasts.
+ */
+static bool
+add_leaves(const ir_graph *g, ir_value *v, bool root, ir_value **out, int *n)
+{
+	ir_op *op = v->def;
+	if (op && op->kind == IR_OP_ADD && (root || private(g, v)) &&
+	    ir_value_same_type(op->operands[0], v) && ir_value_same_type(op->operands[1], v))
+		return add_leaves(g, op->operands[0], false, out, n) &&
+		       add_leaves(g, op->operands[1], false, out, n);
+	if (*n >= MAXK)
+		return false;
+	out[(*n)++] = v;
+	return true;
+}
+
+/* v is result i of a split along axis 1 into k equal parts: the split op */
+static ir_op *
+radix_split(const ir_value *v, int k)
+{
+	ir_op *s = v->def;
+	if (!s || s->kind != IR_OP_SPLIT || s->nresults != k || ir_op_int(s, "axis", -1) != 1)
+		return NULL;
+	for (int i = 0; i < k; i++)
+		if (!ir_value_same_type(s->results[i], s->results[0]))
+			return NULL;
+	return s;
+}
+
+static bool
+fuse_split_attention(ir_graph *g, ir_op *root, ir_err *e)
+{
+	ir_value *leaf[MAXK], *u[MAXK];
+	int k = 0, ku = 0;
+	if (!add_leaves(g, root->results[0], true, leaf, &k) || k < 2)
+		return false;
+
+	/* leaves: mul(a_r, x_r), x_r split r of X, a_r split r of the gate */
+	ir_op *S = NULL, *T = NULL;
+	ir_value *xs[MAXK] = {0};
+	for (int i = 0; i < k; i++) {
+		ir_op *m = leaf[i]->def;
+		if (!m || m->kind != IR_OP_MUL || !private(g, leaf[i]))
+			return false;
+		/* x has the product's shape; a is the per-channel weight */
+		int side = ir_value_same_type(m->operands[0], leaf[i]) ? 0 : 1;
+		ir_value *x = m->operands[side], *a = m->operands[1 - side];
+		ir_op *sx = radix_split(x, k), *sa = radix_split(a, k);
+		if (!sx || !sa || (S && sx != S) || (T && sa != T) || x->def_index != a->def_index ||
+		    xs[x->def_index] || !ir_value_same_type(x, leaf[i]) || x->rank != 4 || x->nuses != 2)
+			return false;
+		S = sx;
+		T = sa;
+		xs[x->def_index] = x;
+	}
+	ir_value *X = S->operands[0];
+	int64_t N = X->dims[0], C = xs[0]->dims[1];
+	if (!per_channel(T->results[0], N, C))
+		return false;
+
+	/* the gate: reshape [N,G,K,C/G], transpose [0,2,1,3], softmax 1, reshape */
+	ir_value *v = T->operands[0];
+	if (!private(g, v) || !v->def || v->def->kind != IR_OP_RESHAPE)
+		return false;
+	ir_value *sm = v->def->operands[0];
+	if (!private(g, sm) || !sm->def || sm->def->kind != IR_OP_SOFTMAX ||
+	    ir_op_int(sm->def, "axis", -1) != 1)
+		return false;
+	ir_value *tr = sm->def->operands[0];
+	int np;
+	const int64_t *perm = tr->def ? ir_op_ints(tr->def, "perm", &np) : NULL;
+	if (!private(g, tr) || !tr->def || tr->def->kind != IR_OP_TRANSPOSE || !perm || np != 4 ||
+	    perm[0] != 0 || perm[1] != 2 || perm[2] != 1 || perm[3] != 3)
+		return false;
+	ir_value *r1 = tr->def->operands[0];
+	if (!private(g, r1) || !r1->def || r1->def->kind != IR_OP_RESHAPE || r1->rank != 4 ||
+	    r1->dims[0] != N || r1->dims[2] != k || r1->dims[1] * r1->dims[3] != C)
+		return false;
+	int64_t G = r1->dims[1];
+
+	/* the excitation */
+	fc f1, f2;
+	ir_value *z = r1->def->operands[0];
+	if (!per_channel(z, N, k * C) || !match_fc(g, z, &f2) || f2.act || f2.nout != k * C)
+		return false;
+	ir_value *h = f2.in;
+	if (h->def && h->def->kind == IR_OP_RELU && private(g, h)) {
+		if (!match_fc(g, h->def->operands[0], &f1) || f1.act)
+			return false;
+	} else if (!match_fc(g, h, &f1) || !f1.act || strcmp(f1.act, "relu") != 0) {
+		return false;
+	}
+	if (f1.nout != f2.nin || f1.nin != C || f1.nout > IR_SE_MAX_HIDDEN)
+		return false;
+
+	/* the squeeze: the pool of the sum of the splits */
+	ir_value *p = through_reshapes(g, f1.in);
+	if (!p->def || p->def->kind != IR_OP_GLOBALAVGPOOL || !per_channel(p, N, C) || !private(g, p))
+		return false;
+	if (!add_leaves(g, p->def->operands[0], false, u, &ku) || ku != k)
+		return false;
+	bool seen[MAXK] = {0};
+	for (int i = 0; i < k; i++) {
+		if (u[i]->def != S || seen[u[i]->def_index])
+			return false;
+		seen[u[i]->def_index] = true;
+	}
+
+	ir_op *pool = ir_op_new(g, IR_OP_GLOBALAVGPOOL, &X, 1, 1);
+	pool->loc = p->def->loc;
+	if (ir_op_infer(g, pool, e) != 0)
+		return false;
+	ir_value *ops[5] = {pool->results[0]};
+	fc_consts(g, &f1, &ops[1], &ops[2]);
+	fc_consts(g, &f2, &ops[3], &ops[4]);
+	ir_op *gate = ir_op_new(g, IR_OP_SE_GATE, ops, 5, 1);
+	gate->loc = sm->def->loc;
+	ir_op_set_int(g, gate, "radix", k);
+	ir_op_set_int(g, gate, "groups", G);
+	if (ir_op_infer(g, gate, e) != 0)
+		return false;
+	ir_value *cops[2] = {X, gate->results[0]};
+	ir_op *comb = ir_op_new(g, IR_OP_RADIX_COMBINE, cops, 2, 1);
+	comb->loc = root->loc;
+	ir_op_set_int(g, comb, "radix", k);
+	if (ir_op_infer(g, comb, e) != 0)
+		return false;
+	if (!ir_value_same_type(comb->results[0], root->results[0]))
+		return false;
+	ir_op_insert_before(g, pool, root);
+	ir_op_insert_before(g, gate, root);
+	ir_op_insert_before(g, comb, root);
+	ir_value_replace_uses(g, root->results[0], comb->results[0]);
+	ir_op_remove(g, root);
+	return true;
+}
+
 int
 pass_fuse_se_gate(ir_graph *g, const pass_options *o, ir_err *e)
 {
@@ -227,10 +383,11 @@ pass_fuse_se_gate(ir_graph *g, const pass_options *o, ir_err *e)
 	ir_graph_compute_uses(g);
 	for (ir_op *op = g->first, *next; op; op = next) {
 		next = op->next;
-		if (op->kind != IR_OP_MUL)
+		if (op->kind != IR_OP_MUL && op->kind != IR_OP_ADD)
 			continue;
 		e->msg[0] = 0;
-		if (fuse_one(g, op, e))
+		bool done = op->kind == IR_OP_MUL ? fuse_one(g, op, e) : fuse_split_attention(g, op, e);
+		if (done)
 			ir_graph_compute_uses(g);
 		else if (e->msg[0])
 			return -1;

@@ -65,25 +65,44 @@ void
 rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_se_gate_desc *d = desc;
-	const int64_t C = d->C, R = d->R;
+	const int64_t C = d->C, R = d->R, K = d->K, KC = K * C, Cg = C / d->G;
 	const float *m = ptrs[0], *w1 = ptrs[1], *b1 = ptrs[2], *w2 = ptrs[3], *b2 = ptrs[4];
-	float *g = ptrs[5];
+	float *gate = ptrs[5];
 	float h[RK_SE_MAXR];
 	for (int64_t t = t0; t < t1; t++) {
 		const int64_t n = t / d->ncb, cb = t % d->ncb;
-		const float *mn = m + n * C;
+		const float *mn = m + n * KC;
 		for (int64_t j = 0; j < R; j++) {
 			double a = b1[j];
-			for (int64_t c = 0; c < C; c++)
-				a += (double)w1[j * C + c] * mn[c];
+			for (int64_t c = 0; c < C; c++) {
+				float v = mn[c];
+				for (int64_t r = 1; r < K; r++)
+					v += mn[r * C + c];
+				a += (double)w1[j * C + c] * v;
+			}
 			h[j] = a < 0 ? 0.0f : (float)a;
 		}
 		const int64_t c0 = cb * d->cpt, c1 = min64(C, c0 + d->cpt);
 		for (int64_t c = c0; c < c1; c++) {
-			double a = b2[c];
-			for (int64_t j = 0; j < R; j++)
-				a += (double)w2[c * R + j] * h[j];
-			g[n * C + c] = sigmoid((float)a);
+			const int64_t g = c / Cg, cc = c % Cg;
+			float z[RK_SE_MAXK], mx = -__builtin_inff();
+			for (int64_t r = 0; r < K; r++) {
+				const int64_t row = (g * K + r) * Cg + cc;
+				double a = b2[row];
+				for (int64_t j = 0; j < R; j++)
+					a += (double)w2[row * R + j] * h[j];
+				z[r] = (float)a;
+				mx = z[r] > mx ? z[r] : mx;
+			}
+			if (K == 1) {
+				gate[n * KC + c] = sigmoid(z[0]);
+				continue;
+			}
+			double sum = 0;
+			for (int64_t r = 0; r < K; r++)
+				sum += __builtin_exp((double)z[r] - mx);
+			for (int64_t r = 0; r < K; r++)
+				gate[n * KC + r * C + c] = (float)(__builtin_exp((double)z[r] - mx) / sum);
 		}
 	}
 }
@@ -129,6 +148,30 @@ rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			else if (d->act == RK_ACT_CLIP)
 				v = v < lo ? lo : v > hi ? hi : v;
 			y[n * M + m] = v;
+		}
+	}
+}
+
+void
+rk_radix_combine(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const rk_radix_combine_desc *d = desc;
+	const int64_t C = d->C, K = d->K, S = d->S, KC = K * C, P = d->N * C;
+	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(P, t1 * d->planes_per_task);
+	const float *x = ptrs[0], *g = ptrs[1];
+	float *y = ptrs[2];
+	for (int64_t p = p0; p < p1; p++) {
+		const int64_t n = p / C, c = p % C;
+		float *restrict yp = y + p * S;
+		const float *restrict x0 = x + (n * KC + c) * S;
+		const float g0 = g[n * KC + c];
+		for (int64_t i = 0; i < S; i++)
+			yp[i] = g0 * x0[i];
+		for (int64_t r = 1; r < K; r++) {
+			const float *restrict xr = x + (n * KC + r * C + c) * S;
+			const float gr = g[n * KC + r * C + c];
+			for (int64_t i = 0; i < S; i++)
+				yp[i] += gr * xr[i];
 		}
 	}
 }

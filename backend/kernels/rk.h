@@ -70,6 +70,7 @@ enum {
 	RK_MAXRANK = 8,  /* dims of elementwise/movement descriptors */
 	RK_MAXIN = 15,   /* operands of n-ary kernels (BE_MAX_PTRS - 1) */
 	RK_SE_MAXR = 1024, /* hidden units of an se_gate (IR_SE_MAX_HIDDEN in ir.h) */
+	RK_SE_MAXK = 64,   /* radix of an se_gate (IR_SE_MAX_RADIX in ir.h) */
 	RK_FC_MAXC = 8192, /* input channels of an fc (IR_FC_MAX_CHANNELS in ir.h) */
 };
 
@@ -358,15 +359,27 @@ typedef struct rk_scale_shift_desc {
 } rk_scale_shift_desc;
 
 /*
- * se_gate: g[n] = sigmoid(w2 relu(w1 m[n] + b1) + b2) with m [N][C], w1
- * [R][C], b1 [R], w2 [C][R], b2 [C]; dot products accumulated in double, as
- * the interpreter does.  ptrs: [0] m, [1] w1, [2] b1, [3] w2, [4] b2, [5] g.
- * Tasks: (n, block of cpt channels of g); each task recomputes the hidden
- * vector of its image (R*C multiply-adds, small next to the gate's users).
+ * se_gate {radix K, groups G}: h = relu(w1 m' + b1) with m' [C] the sum of
+ * the K radix groups of m [N][K*C]; z = w2 h + b2 ([K*C], channel (g, r, c')
+ * of G groups of K radix entries of C/G); gate channel r*C + g*C/G + c' is
+ * sigmoid(z) for K = 1, else the softmax over r.  w1 [R][C], b1 [R], w2
+ * [K*C][R], b2 [K*C]; dot products in double, as the interpreter does.
+ * ptrs: [0] m, [1] w1, [2] b1, [3] w2, [4] b2, [5] g [N][K*C].
+ * Tasks: (n, block of cpt of the C channels); each task recomputes the
+ * hidden vector of its image (R*C multiply-adds, small next to its users).
  */
 typedef struct rk_se_gate_desc {
-	int64_t N, C, R, cpt, ncb;
+	int64_t N, C, R, K, G, cpt, ncb;
 } rk_se_gate_desc;
+
+/*
+ * radix_combine: y[n][c] = sum_r g[n][r*C+c] * x[n][r*C+c] over planes of S
+ * (ResNeSt's split attention).  ptrs: [0] x [N][K*C][S], [1] g [N][K*C],
+ * [2] y [N][C][S].  Tasks: planes (n, c) [t*planes_per_task, +...).
+ */
+typedef struct rk_radix_combine_desc {
+	int64_t N, C, K, S, planes_per_task;
+} rk_radix_combine_desc;
 
 /*
  * sigmoid_mul: y = (offset + sigmoid(m)) * t elementwise over n floats (the
@@ -409,7 +422,8 @@ typedef struct rk_fc_desc {
 	X(rk_scale_shift) \
 	X(rk_se_gate) \
 	X(rk_sigmoid_mul) \
-	X(rk_fc)
+	X(rk_fc) \
+	X(rk_radix_combine)
 
 #define X(name) void name(const void *desc, void *const *ptrs, int64_t t0, int64_t t1);
 RK_KERNELS(X)

@@ -44,10 +44,6 @@ LEFTOVERS = {
                     "path, and two residual branches whose convs already have a "
                     "residual; no producer has a free epilogue"),
     "attention92": ({"add": 14}, "as attention56"),
-    "resnest50": ({"add": 16, "mul": 32, "reshape": 32, "softmax": 16,
-                   "transpose": 16},
-                  "split attention (radix softmax over the grouped branches) is "
-                  "not fused yet"),
 }
 
 # Workspace over its lower bound (largest total of simultaneously live

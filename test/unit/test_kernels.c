@@ -626,6 +626,30 @@ test_fused(void)
 		check(name, op, false);
 		tc_end();
 	}
+	/* split attention: se_gate with a radix, radix_combine */
+	static const int64_t sa[][5] = {{1, 64, 32, 2, 1}, {2, 24, 8, 4, 2}, {1, 128, 64, 2, 4}};
+	for (int i = 0; i < 3; i++) {
+		int64_t N = sa[i][0], C = sa[i][1], R = sa[i][2], K = sa[i][3], G = sa[i][4];
+		char name[96];
+		snprintf(name, sizeof name, "se_gate radix %lld groups %lld N%lld C%lld R%lld", (long long)K,
+		         (long long)G, (long long)N, (long long)C, (long long)R);
+		tc_begin();
+		ir_value *m = in(IR_F32, N, K * C, 1, 1, END);
+		ir_op *op = op_new(IR_OP_SE_GATE, 1, 5, m, cst(IR_F32, R, C, END), cst(IR_F32, R, END),
+		                   cst(IR_F32, K * C, R, END), cst(IR_F32, K * C, END));
+		ir_op_set_int(T.g, op, "radix", K);
+		ir_op_set_int(T.g, op, "groups", G);
+		check(name, op, false);
+		tc_end();
+		snprintf(name, sizeof name, "radix_combine radix %lld N%lld C%lld", (long long)K, (long long)N,
+		         (long long)C);
+		tc_begin();
+		ir_value *x = in(IR_F32, N, K * C, 9, 7, END), *g = in(IR_F32, N, K * C, END);
+		op = op_new(IR_OP_RADIX_COMBINE, 1, 2, x, g);
+		ir_op_set_int(T.g, op, "radix", K);
+		check(name, op, false);
+		tc_end();
+	}
 	static const int64_t se[][3] = {{1, 64, 4}, {2, 256, 16}, {1, 2048, 128}, {3, 24, 1}};
 	for (int i = 0; i < 4; i++) {
 		int64_t N = se[i][0], C = se[i][1], R = se[i][2];

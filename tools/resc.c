@@ -427,7 +427,8 @@ runtime_dirs(char *lib, char *inc, size_t n)
 	snprintf(inc, n, "%s", RESC_INSTALL_INCDIR);
 }
 
-/* Links an object into a shared library with the runtime; 0 or -1. */
+/* Links an object into a shared library with the whole runtime (so that
+ * resc_rt_set_num_threads and the rest are callable through it); 0 or -1. */
 static int
 link_shared(const char *obj, const char *so, char *err, size_t nerr)
 {
@@ -435,7 +436,7 @@ link_shared(const char *obj, const char *so, char *err, size_t nerr)
 	runtime_dirs(lib, inc, sizeof lib);
 	const char *cc = getenv("CC");
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", so, (long)getpid());
-	snprintf(cmd, sizeof cmd, "'%s' -shared -o '%s' '%s' '%s/libresc_rt.a' -lpthread -lm",
+	snprintf(cmd, sizeof cmd, "'%s' -shared -o '%s' '%s' -Wl,--whole-archive '%s/libresc_rt.a' -Wl,--no-whole-archive -lpthread -lm",
 	         cc && *cc ? cc : "cc", tmp, obj, lib);
 	int rc = system(cmd);
 	if (rc != 0) {

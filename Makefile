@@ -3,11 +3,13 @@
 #   make test   install what is missing, build, run every test (ctest)
 #   make demo   compile the embedded digits model and run it
 #   make bench  speed against ONNX Runtime (not part of the tests)
+#   make fuzz   libFuzzer on model loading for FUZZ_SECONDS (build-fuzz/)
+#   make sanitize  the tests under ASan+UBSan (build-asan/; docs/security.md)
 BUILD ?= build
 JOBS  ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench clean models
+.PHONY: all deps configure build test demo bench clean models fuzz sanitize
 
 all: build
 
@@ -33,6 +35,14 @@ demo: build
 
 bench: build models
 	@./bench/run $(BUILD) $(BENCH_ARGS)
+
+FUZZ_SECONDS ?= 300
+FUZZ_JOBS ?= 1
+fuzz: deps
+	@./scripts/fuzz --build build-fuzz --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS)
+
+sanitize: deps models
+	@./scripts/sanitize build-asan $(CTEST_FLAGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -31,6 +31,9 @@ typedef struct be_options {
 	int opt_level;          /* 0..3 */
 	be_emit emit;
 	bool pic;               /* position-independent code (for shared objects) */
+	/* for the tools (resc bench --profile, progress on a terminal) */
+	bool profile;           /* call resc_rt_profile_begin/end(op index) around each op */
+	void (*progress)(const char *stage, int i, int n); /* stage reports, or NULL */
 } be_options;
 
 /* Checks that name is a usable C identifier prefix. */

@@ -31,12 +31,14 @@
 #include <llvm-c/BitReader.h>
 #include <llvm-c/Core.h>
 #include <llvm-c/Linker.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -192,6 +194,60 @@ init_llvm(void)
 	LLVMInitializeAArch64Target();
 	LLVMInitializeAArch64TargetMC();
 	LLVMInitializeAArch64AsmPrinter();
+	/* developer aid: RESC_LLVM_ARGS="-time-passes" etc. */
+	const char *a = getenv("RESC_LLVM_ARGS");
+	if (a && *a) {
+		static char buf[1024];
+		const char *argv[32] = {"resc"};
+		int argc = 1;
+		snprintf(buf, sizeof buf, "%s", a);
+		for (char *p = strtok(buf, " "); p && argc < 32; p = strtok(NULL, " "))
+			argv[argc++] = p;
+		LLVMParseCommandLineOptions(argc, argv, NULL);
+	}
+}
+
+/* ---- stage timing (RESC_TIME_BACKEND=1 in the environment) -------------- */
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+typedef struct stopwatch {
+	bool on;
+	double t0, last, c0, clast;
+} stopwatch;
+
+static void
+sw_start(stopwatch *w)
+{
+	const char *s = getenv("RESC_TIME_BACKEND");
+	w->on = s && *s && strcmp(s, "0") != 0;
+	w->t0 = w->last = now_s();
+	w->c0 = w->clast = cpu_s();
+}
+
+static void
+sw_lap(stopwatch *w, const char *what)
+{
+	if (!w->on)
+		return;
+	double t = now_s(), c = cpu_s();
+	fprintf(stderr, "resc backend: %-28s %8.3f s wall %8.3f s cpu\n", what, t - w->last, c - w->clast);
+	w->last = t;
+	w->clast = c;
 }
 
 /* ---- module construction ------------------------------------------------ */
@@ -205,7 +261,7 @@ typedef struct cg {
 	LLVMTypeRef i8, i32, i64, ptr, voidt, task_ty;
 	LLVMValueRef parallel_for, rt_alloc, rt_free;
 	LLVMValueRef *cglobals;     /* per constant (by index), lazily created */
-	int ncalls;
+	int ncalls, nwrappers;
 } cg;
 
 static LLVMValueRef
@@ -281,6 +337,106 @@ emit_wrapper(cg *c, const be_call *call, int k, ir_err *e)
 	return w;
 }
 
+/*
+ * Finding an earlier call with the same kernel and descriptor: an open
+ * addressing table over a hash of both (a 20,000-op chain must not be
+ * quadratic).
+ */
+typedef struct call_hashes {
+	const be_call *calls;
+	int *slot;      /* call index + 1, 0 = empty */
+	uint64_t *h;    /* per call */
+	size_t cap;
+} call_hashes;
+
+static uint64_t
+call_hash(const be_call *c)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = c->kernel; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ (uint64_t)c->ndesc) * 1099511628211ull;
+	for (int i = 0; i < c->ndesc; i++) {
+		h ^= (uint64_t)c->desc[i] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+		h *= 0xff51afd7ed558ccdull;
+	}
+	return h ^ (h >> 29);
+}
+
+static bool
+call_same(const be_call *a, const be_call *b)
+{
+	return a->ndesc == b->ndesc && strcmp(a->kernel, b->kernel) == 0 &&
+	       memcmp(a->desc, b->desc, (size_t)a->ndesc * sizeof a->desc[0]) == 0;
+}
+
+static void
+call_hashes_free(call_hashes *t)
+{
+	if (!t)
+		return;
+	free(t->slot);
+	free(t->h);
+	free(t);
+}
+
+static call_hashes *
+call_hashes_new(const be_call *calls, int n)
+{
+	call_hashes *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->calls = calls;
+	t->cap = 16;
+	while (t->cap < 2 * (size_t)n)
+		t->cap *= 2;
+	t->slot = calloc(t->cap, sizeof *t->slot);
+	t->h = calloc((size_t)n + 1, sizeof *t->h);
+	if (!t->slot || !t->h) {
+		call_hashes_free(t);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		t->h[i] = call_hash(&calls[i]);
+	return t;
+}
+
+/* The first earlier call identical to call i, or -1 (then i is recorded). */
+static int
+find_same_call(const be_call *calls, int i, call_hashes *t)
+{
+	size_t m = t->cap - 1;
+	for (size_t s = (size_t)t->h[i] & m;; s = (s + 1) & m) {
+		int j = t->slot[s] - 1;
+		if (j < 0) {
+			t->slot[s] = i + 1;
+			return -1;
+		}
+		if (t->h[j] == t->h[i] && call_same(&calls[j], &calls[i]))
+			return j;
+	}
+}
+
+/* ---- tools' hooks: progress and per-op profiling (be_options) ---------- */
+
+static void
+hook_progress(const be_options *o, const char *stage, int i, int n)
+{
+	if (o->progress)
+		o->progress(stage, i, n);
+}
+
+/* With o->profile: a call of resc_rt_profile_begin/end(op) (runtime/profile.c). */
+static void
+hook_profile(cg *c, const char *fn, int op)
+{
+	if (!c->o->profile)
+		return;
+	LLVMTypeRef fty = LLVMFunctionType(c->voidt, &c->i32, 1, 0);
+	LLVMValueRef arg = LLVMConstInt(c->i32, (unsigned long long)op, 0);
+	LLVMBuildCall2(c->b, fty, declare(c, fn, fty), &arg, 1, "");
+}
+
 static bool
 value_is_output(const ir_graph *g, const ir_value *v, int *which)
 {
@@ -308,6 +464,7 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 		return ir_errf(e, "out of memory");
 	int k = 0;
 	for (ir_op *op = g->first; op; op = op->next, k++) {
+		hook_progress(c->o, "lowering op", k + 1, nops);
 		if (be_lower_op(g, op, &calls[k], e) != 0) {
 			char msg[sizeof e->msg];
 			snprintf(msg, sizeof msg, "%s", e->msg);
@@ -361,10 +518,14 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 	LLVMPositionBuilderAtEnd(b, ok0);
 	LLVMValueRef *inp = calloc((size_t)g->ninputs + 1, sizeof *inp);
 	LLVMValueRef *outp = calloc((size_t)g->noutputs + 1, sizeof *outp);
-	if (!inp || !outp) {
+	LLVMValueRef *wrappers = calloc((size_t)k + 1, sizeof *wrappers);
+	call_hashes *hashes = call_hashes_new(calls, k);
+	if (!inp || !outp || !wrappers || !hashes) {
 		free(calls);
 		free(inp);
 		free(outp);
+		free(wrappers);
+		call_hashes_free(hashes);
 		return ir_errf(e, "out of memory");
 	}
 	LLVMValueRef anybad = LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0);
@@ -425,11 +586,20 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 	int rc = 0;
 	for (int i = 0; i < k && rc == 0; i++) {
 		be_call *call = &calls[i];
-		LLVMValueRef w = emit_wrapper(c, call, i, e);
+		/*
+		 * Calls with the same kernel and descriptor (the repeated blocks of
+		 * a residual stage) share one specialised wrapper: LLVM optimises
+		 * and code-generates each distinct shape once.
+		 */
+		int same = find_same_call(calls, i, hashes);
+		LLVMValueRef w = same >= 0 ? wrappers[same] : emit_wrapper(c, call, i, e);
 		if (!w) {
 			rc = -1;
 			break;
 		}
+		wrappers[i] = w;
+		if (same < 0)
+			c->nwrappers++;
 		for (int j = 0; j < call->nptrs; j++) {
 			ir_value *v = call->ptrs[j];
 			LLVMValueRef p;
@@ -462,6 +632,7 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 		}
 		if (rc)
 			break;
+		hook_profile(c, "resc_rt_profile_begin", i);
 		if (call->ntasks <= 1) {
 			LLVMValueRef args[4] = {null, arr, LLVMConstInt(c->i64, 0, 0), LLVMConstInt(c->i64, 1, 0)};
 			LLVMBuildCall2(b, c->task_ty, w, args, 4, "");
@@ -469,12 +640,13 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 			LLVMValueRef args[4] = {w, null, arr, LLVMConstInt(c->i64, (unsigned long long)call->ntasks, 0)};
 			LLVMBuildCall2(b, LLVMGlobalGetValueType(c->parallel_for), c->parallel_for, args, 4, "");
 		}
+		hook_profile(c, "resc_rt_profile_end", i);
 	}
 
 	/* outputs that no op wrote: graph inputs, constants, repeated values */
 	for (int i = 0; i < g->noutputs && rc == 0; i++) {
 		ir_value *v = g->outputs[i];
-		int first;
+		int first = i;
 		value_is_output(g, v, &first);
 		LLVMValueRef src = NULL;
 		if (v->is_const)
@@ -509,6 +681,8 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 	}
 	free(inp);
 	free(outp);
+	free(wrappers);
+	call_hashes_free(hashes);
 	free(calls);
 	return rc;
 }
@@ -547,6 +721,27 @@ link_kernels(cg *c, const target *t, ir_err *e)
 	return 0;
 }
 
+/*
+ * Deletes the internal functions nothing refers to (the kernels this model
+ * does not use, and their helpers), so that the optimiser never sees them.
+ */
+static void
+drop_dead_functions(LLVMModuleRef m)
+{
+	bool changed = true;
+	while (changed) {
+		changed = false;
+		for (LLVMValueRef f = LLVMGetFirstFunction(m), next; f; f = next) {
+			next = LLVMGetNextFunction(f);
+			LLVMLinkage l = LLVMGetLinkage(f);
+			if ((l == LLVMInternalLinkage || l == LLVMPrivateLinkage) && !LLVMGetFirstUse(f)) {
+				LLVMDeleteFunction(f);
+				changed = true;
+			}
+		}
+	}
+}
+
 static int
 write_file(const char *path, const void *data, size_t n, ir_err *e)
 {
@@ -569,6 +764,8 @@ be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 {
 	target t = {0};
 	int rc = -1;
+	stopwatch sw;
+	sw_start(&sw);
 
 	if (!be_valid_name(o->name))
 		return ir_errf(e, "--name '%s' is not a C identifier", o->name ? o->name : "");
@@ -617,11 +814,18 @@ be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 	c.rt_alloc = declare(&c, "resc_rt_alloc", LLVMFunctionType(c.ptr, &c.i64, 1, 0));
 	c.rt_free = declare(&c, "resc_rt_free", LLVMFunctionType(c.voidt, &c.ptr, 1, 0));
 
+	sw_lap(&sw, "setup");
 	if (link_kernels(&c, &t, e) != 0)
 		goto out;
+	sw_lap(&sw, "kernel bitcode parse+link");
 	int64_t ws = be_plan_memory(g, NULL);
+	sw_lap(&sw, "memory plan");
 	if (build_module(&c, ws, e) != 0)
 		goto out;
+	sw_lap(&sw, "lowering + module build");
+	if (sw.on)
+		fprintf(stderr, "resc backend: %d calls, %d distinct kernel specialisations\n",
+		        c.ncalls, c.nwrappers);
 
 	if (LLVMVerifyModule(c.mod, LLVMReturnStatusAction, &err)) {
 		ir_errf(e, "internal: generated module does not verify: %.300s", err);
@@ -630,10 +834,13 @@ be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 	}
 	LLVMDisposeMessage(err);
 	err = NULL;
+	sw_lap(&sw, "verify");
 
 	char pipeline[32];
 	snprintf(pipeline, sizeof pipeline, "default<O%d>", o->opt_level & 3);
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	drop_dead_functions(c.mod);
+	hook_progress(o, "LLVM optimisation", 0, 0);
 	LLVMErrorRef lerr = LLVMRunPasses(c.mod, pipeline, tm, po);
 	LLVMDisposePassBuilderOptions(po);
 	if (lerr) {
@@ -642,6 +849,7 @@ be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 		LLVMDisposeErrorMessage(m);
 		goto out;
 	}
+	sw_lap(&sw, "LLVM optimisation");
 
 	if (o->emit == BE_EMIT_LLVM) {
 		char *s = LLVMPrintModuleToString(c.mod);
@@ -649,15 +857,18 @@ be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 		LLVMDisposeMessage(s);
 	} else {
 		LLVMMemoryBufferRef mb = NULL;
+		hook_progress(o, "codegen", 0, 0);
 		if (LLVMTargetMachineEmitToMemoryBuffer(tm, c.mod,
 		        o->emit == BE_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile, &err, &mb)) {
 			ir_errf(e, "internal: code generation failed: %s", err);
 			LLVMDisposeMessage(err);
 			goto out;
 		}
+		sw_lap(&sw, "codegen");
 		rc = write_file(path, LLVMGetBufferStart(mb), LLVMGetBufferSize(mb), e);
 		LLVMDisposeMemoryBuffer(mb);
 	}
+	sw_lap(&sw, "write");
 out:
 	free(c.cglobals);
 	LLVMDisposeBuilder(c.b);
@@ -665,6 +876,10 @@ out:
 	LLVMContextDispose(c.ctx);
 	LLVMDisposeTargetMachine(tm);
 	free(t.features);
+	sw_lap(&sw, "cleanup");
+	if (sw.on)
+		fprintf(stderr, "resc backend: %-28s %8.3f s wall %8.3f s cpu\n", "total",
+		        now_s() - sw.t0, cpu_s() - sw.c0);
 	return rc;
 }
 
@@ -724,7 +939,21 @@ be_write_header(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 	fprintf(f, "/* Generated by resc: the C API of the compiled network '%s'. */\n", o->name);
 	fprintf(f, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", U, U);
 	fprintf(f, "/*\n * Inputs and outputs are dense row-major float32 tensors (NCHW for images),\n"
-	           " * with the shapes below, fixed at compile time.\n */\n");
+	           " * with the shapes below, fixed at compile time (resc compile --batch N and\n"
+	           " * --input-shape NAME=DIMS compile other sizes).  Compiled for:\n");
+	for (int i = 0; i < g->ninputs + g->noutputs; i++) {
+		bool in = i < g->ninputs;
+		const ir_value *v = in ? g->inputs[i] : g->outputs[i - g->ninputs];
+		const char *nm = in ? g->input_names[i] : g->output_names[i - g->ninputs];
+		fprintf(f, " *   %s %d '", in ? "input " : "output", in ? i : i - g->ninputs);
+		for (; nm && *nm; nm++) /* no comment end inside a comment */
+			fputc(*nm == '*' || (unsigned char)*nm < 0x20 || (unsigned char)*nm > 0x7e ? '?' : *nm, f);
+		fputs("' ", f);
+		for (int d = 0; d < v->rank; d++)
+			fprintf(f, "%s%lld", d ? "x" : "", (long long)v->dims[d]);
+		fputs(v->rank ? "\n" : "scalar\n", f);
+	}
+	fprintf(f, " */\n");
 	fprintf(f, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", U, g->ninputs, U, g->noutputs);
 	for (int i = 0; i < g->ninputs; i++)
 		io_macros(f, U, "INPUT", i, g->input_names[i], g->inputs[i]);

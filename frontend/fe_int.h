@@ -20,6 +20,25 @@
 
 typedef long long ll;
 
+/* malloc/calloc/strdup that fault injection (ir_fault_alloc) can fail */
+#include <stdlib.h>
+#include <string.h>
+static inline void *
+fe_malloc(size_t n)
+{
+	return ir_fault_alloc() ? NULL : malloc(n);
+}
+static inline void *
+fe_calloc(size_t n, size_t size)
+{
+	return ir_fault_alloc() ? NULL : calloc(n, size);
+}
+static inline char *
+fe_strdup(const char *s)
+{
+	return ir_fault_alloc() ? NULL : strdup(s);
+}
+
 /* ---- a string-keyed hash map in the graph's arena ------------------------ */
 
 typedef struct fe_map {

@@ -42,8 +42,26 @@ typedef struct fe_info {
 } fe_info;
 void fe_info_free(fe_info *info);
 
+typedef struct fe_input_shape {
+	const char *name;
+	int rank;
+	int64_t dims[IR_MAX_DIMS];
+} fe_input_shape;
+
+#define FE_DEFAULT_MAX_NODES        100000
+#define FE_DEFAULT_MAX_TENSOR_BYTES ((int64_t)2 << 30)
+#define FE_DEFAULT_MAX_MODEL_BYTES  ((int64_t)2 << 30)
+
 typedef struct fe_options {
-	int batch;                  /* value for symbolic (dynamic) dims on axis 0; 1 when 0 */
+	int batch;                  /* value for axis 0 of the inputs (symbolic or fixed); symbolic: 1 when 0 */
+	/*
+	 * Shapes for named graph inputs (--input-shape NAME=1x3x320x320): each
+	 * replaces that input's declared shape (fixed or symbolic dims); every
+	 * other shape is inferred from it.  A name that is no graph input is an
+	 * error.  Declared graph-output shapes are then not checked.
+	 */
+	const struct fe_input_shape *input_shapes;
+	int ninput_shapes;
 	/*
 	 * Optional concrete values for the graph inputs, in graph-input order
 	 * (ninput_values may be smaller than the input count).  Inputs of
@@ -53,9 +71,21 @@ typedef struct fe_options {
 	 */
 	const fe_tensor *input_values;
 	int ninput_values;
-	int64_t max_nodes;          /* 0: default 1,000,000 */
-	int64_t max_tensor_bytes;   /* 0: default 4 GiB */
-	int64_t max_model_bytes;    /* 0: default 8 GiB */
+	/*
+	 * Limits on what an untrusted model may ask for (0: the default).  The
+	 * defaults admit every zoo model (the largest, resnext101_32x8d, has a
+	 * 339 MB file; wide_resnet101_2 would be about 510 MB) with room to
+	 * spare, and turn absurd sizes into errors instead of allocations:
+	 *   max_nodes         nodes in the graph (FE_DEFAULT_MAX_NODES)
+	 *   max_tensor_bytes  any initializer, input, constant or intermediate
+	 *                     result, batch included (FE_DEFAULT_MAX_TENSOR_BYTES)
+	 *   max_model_bytes   the .onnx file (FE_DEFAULT_MAX_MODEL_BYTES; protobuf
+	 *                     itself cannot go past 2 GiB; external data files are
+	 *                     checked per tensor against max_tensor_bytes)
+	 */
+	int64_t max_nodes;
+	int64_t max_tensor_bytes;
+	int64_t max_model_bytes;
 	fe_info *info;              /* filled when non-NULL */
 } fe_options;
 

@@ -512,7 +512,7 @@ fill_info(fe_ctx *c, fe_info *info)
 {
 	const Onnx__GraphProto *gp = c->model->graph;
 	size_t n = gp->n_node;
-	char **names = calloc(n ? n : 1, sizeof *names);
+	char **names = fe_calloc(n ? n : 1, sizeof *names);
 	if (!names)
 		return fe_err(c, "out of memory");
 	int rc = 0;
@@ -521,7 +521,7 @@ fill_info(fe_ctx *c, fe_info *info)
 		const char *ot = nd && nd->op_type ? nd->op_type : "?";
 		const char *dom = nd && !default_domain(nd->domain) ? nd->domain : NULL;
 		size_t len = strlen(ot) + (dom ? strlen(dom) + 1 : 0) + 1;
-		names[i] = malloc(len);
+		names[i] = fe_malloc(len);
 		if (!names[i])
 			rc = fe_err(c, "out of memory");
 		else if (dom)
@@ -535,9 +535,9 @@ fill_info(fe_ctx *c, fe_info *info)
 		for (size_t i = 0; i < n; i++)
 			if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
 				nt++;
-		struct hist *h = calloc(nt ? nt : 1, sizeof *h);
-		info->types = calloc(nt ? nt : 1, sizeof *info->types);
-		info->counts = calloc(nt ? nt : 1, sizeof *info->counts);
+		struct hist *h = fe_calloc(nt ? nt : 1, sizeof *h);
+		info->types = fe_calloc(nt ? nt : 1, sizeof *info->types);
+		info->counts = fe_calloc(nt ? nt : 1, sizeof *info->counts);
 		if (!h || !info->types || !info->counts)
 			rc = fe_err(c, "out of memory");
 		for (size_t i = 0, k = 0; i < n && rc == 0; i++) {
@@ -566,7 +566,7 @@ fill_info(fe_ctx *c, fe_info *info)
 	const char *pn = c->model->producer_name, *pv = c->model->producer_version;
 	if (rc == 0 && pn && *pn) {
 		size_t len = strlen(pn) + (pv ? strlen(pv) : 0) + 2;
-		info->producer = malloc(len);
+		info->producer = fe_malloc(len);
 		if (!info->producer)
 			return fe_err(c, "out of memory");
 		snprintf(info->producer, len, "%s%s%s", pn, pv && *pv ? " " : "", pv && *pv ? pv : "");
@@ -668,7 +668,7 @@ import_inputs(fe_ctx *c)
 	fe_map_init(c->g, &seen, gp->n_input);
 	fe_map_init(c->g, &c->given, gp->n_input);
 	fe_info *info = o ? o->info : NULL;
-	if (info && !(info->input_names = calloc(gp->n_input + 1, sizeof *info->input_names)))
+	if (info && !(info->input_names = fe_calloc(gp->n_input + 1, sizeof *info->input_names)))
 		return fe_err(c, "out of memory");
 	for (size_t i = 0; i < gp->n_input; i++) {
 		const Onnx__ValueInfoProto *vi = gp->input[i];
@@ -683,7 +683,7 @@ import_inputs(fe_ctx *c)
 
 		const fe_tensor *given = o && k < o->ninput_values && o->input_values ? &o->input_values[k] : NULL;
 		k++;
-		if (info && !(info->input_names[info->ninputs++] = strdup(vi->name)))
+		if (info && !(info->input_names[info->ninputs++] = fe_strdup(vi->name)))
 			return fe_err(c, "out of memory");
 		const Onnx__TypeProto *tp = vi->type;
 		if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
@@ -695,7 +695,22 @@ import_inputs(fe_ctx *c)
 			return fe_err(c, "graph input '%s' has unsupported dtype %s", name, tn);
 		int64_t dims[IR_MAX_DIMS];
 		int rank;
-		if (!tt->shape) {
+		const fe_input_shape *ov = NULL; /* --input-shape for this input */
+		for (int j = 0; o && o->input_shapes && j < o->ninput_shapes; j++)
+			if (o->input_shapes[j].name && strcmp(o->input_shapes[j].name, vi->name) == 0)
+				ov = &o->input_shapes[j];
+		if (ov) {
+			rank = ov->rank;
+			if (rank < 0 || rank > IR_MAX_DIMS)
+				return fe_err(c, "the shape given for input '%s' has rank %d", name, rank);
+			if (tt->shape && tt->shape->n_dim != (size_t)rank)
+				return fe_err(c, "the shape given for input '%s' has rank %d, the model says %zu",
+				              name, rank, tt->shape->n_dim);
+			memcpy(dims, ov->dims, (size_t)rank * sizeof *dims);
+			for (int d = 0; given && d < rank; d++)
+				if (given->rank != rank || given->dims[d] != dims[d])
+					return fe_err(c, "the value given for input '%s' does not have the shape given for it", name);
+		} else if (!tt->shape) {
 			if (!given)
 				return fe_err(c, "graph input '%s' has no shape", name);
 			rank = given->rank;
@@ -716,7 +731,12 @@ import_inputs(fe_ctx *c)
 				if (fixed && dm->dim_value < 0)
 					return fe_err(c, "graph input '%s' has a negative dimension %lld on axis %d",
 					              name, (ll)dm->dim_value, d);
-				if (fixed) {
+				if (fixed && d == 0 && o && o->batch > 0) {
+					dims[d] = o->batch; /* --batch re-batches a fixed-batch model too */
+					if (given && given->dims[d] != dims[d])
+						return fe_err(c, "the value given for input '%s' has %lld on axis 0, the batch is %lld",
+						              name, (ll)given->dims[d], (ll)dims[d]);
+				} else if (fixed) {
 					dims[d] = dm->dim_value;
 					if (given && given->dims[d] != dims[d])
 						return fe_err(c, "the value given for input '%s' has %lld on axis %d, the model says %lld",
@@ -758,6 +778,11 @@ import_inputs(fe_ctx *c)
 				fe_map_put(&c->given, vi->name, (void *)given);
 		}
 		fe_map_put(&c->values, vi->name, v);
+	}
+	for (int j = 0; o && o->input_shapes && j < o->ninput_shapes; j++) {
+		const char *n = o->input_shapes[j].name;
+		if (!n || !fe_map_get(&c->values, n) || fe_map_get(&c->inits, n))
+			return fe_err(c, "--input-shape: the model has no graph input '%s'", n ? fe_q(c, n) : "");
 	}
 	return 0;
 }
@@ -982,7 +1007,8 @@ check_declared(fe_ctx *c, const char *name, const Onnx__TensorShapeProto *sh, co
 	for (int d = 0; ok && d < v->rank; d++) {
 		const Onnx__TensorShapeProto__Dimension *dm = sh->dim[d];
 		if (dm && dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
-		    dm->dim_value > 0 && dm->dim_value != v->dims[d] && !(d == 0 && c->o && c->o->batch > 0))
+		    dm->dim_value > 0 && dm->dim_value != v->dims[d] && !(d == 0 && c->o && c->o->batch > 0) &&
+		    !(c->o && c->o->ninput_shapes > 0))
 			ok = false;
 	}
 	if (ok)
@@ -1053,7 +1079,7 @@ import_outputs(fe_ctx *c)
 static void *
 pb_malloc(void *ad, size_t n)
 {
-	void *p = malloc(n);
+	void *p = fe_malloc(n);
 	if (!p)
 		((fe_ctx *)ad)->pb_oom = true;
 	return p;
@@ -1144,15 +1170,15 @@ fe_load_onnx(const char *path, const fe_options *o, ir_graph **out, ir_err *e)
 	e->msg[0] = 0;
 	if (o && o->info)
 		memset(o->info, 0, sizeof *o->info);
-	fe_ctx *c = calloc(1, sizeof *c);
+	fe_ctx *c = fe_calloc(1, sizeof *c);
 	if (!c)
 		return ir_errf(e, "out of memory");
 	c->e = e;
 	c->o = o;
 	c->batch = o && o->batch > 0 ? o->batch : 1;
-	c->max_nodes = o && o->max_nodes > 0 ? o->max_nodes : 1000000;
-	c->max_tensor_bytes = o && o->max_tensor_bytes > 0 ? o->max_tensor_bytes : (int64_t)4 << 30;
-	c->max_model_bytes = o && o->max_model_bytes > 0 ? o->max_model_bytes : (int64_t)8 << 30;
+	c->max_nodes = o && o->max_nodes > 0 ? o->max_nodes : FE_DEFAULT_MAX_NODES;
+	c->max_tensor_bytes = o && o->max_tensor_bytes > 0 ? o->max_tensor_bytes : FE_DEFAULT_MAX_TENSOR_BYTES;
+	c->max_model_bytes = o && o->max_model_bytes > 0 ? o->max_model_bytes : FE_DEFAULT_MAX_MODEL_BYTES;
 	c->g = ir_graph_new(NULL);
 	if (!c->g) {
 		free(c);

@@ -165,7 +165,7 @@ fe_read_file(const char *path, int64_t max, unsigned char **buf, size_t *n, ir_e
 		return ir_errf(e, "file is %lld bytes, over the limit of %lld", (ll)st.st_size, (ll)max);
 	}
 	size_t size = (size_t)st.st_size;
-	unsigned char *b = malloc(size ? size : 1);
+	unsigned char *b = fe_malloc(size ? size : 1);
 	if (!b) {
 		close(fd);
 		return ir_errf(e, "out of memory reading %lld bytes", (ll)size);
@@ -282,7 +282,7 @@ read_external(const Onnx__TensorProto *t, const char *what, const char *dir, siz
 		               what, (ll)len, (ll)nbytes);
 
 	size_t dl = strlen(dir), ll_ = strlen(loc);
-	char *full = malloc(dl + ll_ + 2);
+	char *full = fe_malloc(dl + ll_ + 2);
 	if (!full)
 		return ir_errf(e, "out of memory");
 	memcpy(full, dir, dl);
@@ -435,13 +435,13 @@ static void *
 malloc_alloc(void *actx, size_t n)
 {
 	(void)actx;
-	return malloc(n);
+	return fe_malloc(n);
 }
 
 static void *
 pb_malloc(void *ad, size_t n)
 {
-	void *p = malloc(n);
+	void *p = fe_malloc(n);
 	if (!p && ad)
 		*(bool *)ad = true;
 	return p;
@@ -493,7 +493,7 @@ fe_tensor_read(const char *path, fe_tensor *t, ir_err *e)
 	fe_dense d;
 	int rc = fe_decode_tensor(tp, "tensor", dir, (int64_t)1 << 34, malloc_alloc, NULL, &d, e);
 	free(dir);
-	if (rc == 0 && tp->name && *tp->name && !(t->name = strdup(tp->name)))
+	if (rc == 0 && tp->name && *tp->name && !(t->name = fe_strdup(tp->name)))
 		rc = ir_errf(e, "out of memory");
 	if (rc) {
 		free(d.data);

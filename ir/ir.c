@@ -102,17 +102,50 @@ struct ir_arena {
 
 enum { CHUNK = 32 * 1024 };
 
-/* Test hook for fault injection: fail the Nth arena allocation (0 = never). */
+/*
+ * Fault injection (tests, RESC_FAIL_ALLOC_AT in resc): when ir_fail_alloc_at
+ * is N > 0, the Nth counted allocation fails.  Counted are every arena
+ * allocation and every allocation site that calls ir_fault_alloc() (the
+ * frontend's mallocs and its protobuf allocator).  One-shot: the ones after
+ * the Nth succeed again, so the error path must still unwind cleanly.
+ */
 long ir_fail_alloc_at;
 static long nallocs;
 
-static _Noreturn void
-oom(ir_graph *g)
+bool
+ir_fault_alloc(void)
 {
-	if (g->oom)
-		longjmp(*g->oom, 1);
-	ir_die("out of memory");
+	return ir_fail_alloc_at > 0 && ++nallocs == ir_fail_alloc_at;
 }
+
+void
+ir_fault_set(long n)
+{
+	ir_fail_alloc_at = n;
+	nallocs = 0;
+}
+
+long
+ir_fault_count(void)
+{
+	return nallocs;
+}
+
+void (*ir_oom_hook)(void);
+
+_Noreturn void
+ir_oom(ir_graph *g)
+{
+	if (g && g->oom)
+		longjmp(*g->oom, 1);
+	if (ir_oom_hook)
+		ir_oom_hook();
+	/* not an invariant failure, but nobody asked to hear about it: stop */
+	fputs("resc: error: out of memory (no handler installed)\n", stderr);
+	abort();
+}
+
+#define oom ir_oom
 
 void *
 ir_alloc(ir_graph *g, size_t n)
@@ -123,7 +156,7 @@ ir_alloc(ir_graph *g, size_t n)
 	n = (n + 15) & ~(size_t)15;
 	if (n == 0)
 		n = 16;
-	if (ir_fail_alloc_at && ++nallocs == ir_fail_alloc_at)
+	if (ir_fault_alloc())
 		oom(g);
 	if (!c || c->size - c->used < n) {
 		size_t sz = n > CHUNK / 4 ? n : CHUNK;

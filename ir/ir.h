@@ -323,4 +323,24 @@ void ir_graph_stats(const ir_graph *g, ir_stats *s);
  * released by ir_graph_free(), so nothing leaks.
  */
 
+/*
+ * Out of memory: jumps to g->oom; without one (or without g) calls
+ * ir_oom_hook, which must not return (a tool's "print one line and exit");
+ * without that prints a line and aborts.
+ */
+_Noreturn void ir_oom(ir_graph *g);
+extern void (*ir_oom_hook)(void);
+
+/*
+ * Fault injection for tests: ir_fault_set(N) makes the Nth counted
+ * allocation from now fail (0: none; the count restarts).  Arena allocations
+ * count, and so does every other site that asks ir_fault_alloc() first
+ * (true: behave as if malloc returned NULL).  ir_fault_count() is how many
+ * were counted since ir_fault_set (only counted while N > 0).
+ */
+extern long ir_fail_alloc_at;
+bool ir_fault_alloc(void);
+void ir_fault_set(long n);
+long ir_fault_count(void);
+
 #endif

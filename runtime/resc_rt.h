@@ -58,6 +58,16 @@ void resc_rt_free(void *p);
 /* A static, one-line description of a return code of NAME_run(). */
 const char *resc_rt_strerror(int code);
 
+/*
+ * Profiling (code compiled with per-op profiling, `resc bench --profile`):
+ * such code calls begin/end around op i of NAME_run, which add the time in
+ * between to ns_per_op[i] of the buffer last given to reset (which zeroes
+ * it; NULL stops recording).  One profiled call at a time.
+ */
+void resc_rt_profile_reset(int64_t *ns_per_op, int nops);
+void resc_rt_profile_begin(int32_t op);
+void resc_rt_profile_end(int32_t op);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,7 @@
 #include "ir.h"
 #include "passes.h"
 #include "resc_rt.h"
+#include "ux.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -35,11 +36,32 @@
 
 /* ---- errors ------------------------------------------------------------- */
 
-static _Noreturn void
+/*
+ * Output files this run has already put in place.  fail() removes them, so a
+ * run that fails late (the header after the object, the constant store after
+ * the IR) leaves no output behind, not even a complete one without its pair.
+ */
+static const char **placed;
+static int nplaced;
+
+static void
+placed_output(const char *path)
+{
+	const char **p = realloc(placed, (size_t)(nplaced + 1) * sizeof *p);
+	if (p) {
+		placed = p;
+		placed[nplaced++] = path;
+	}
+}
+
+_Noreturn void
 fail(const char *file, const char *fmt, ...)
 {
 	va_list ap;
 
+	ux_progress_done();
+	for (int i = 0; i < nplaced; i++)
+		remove(placed[i]);
 	fputs("resc: error: ", stderr);
 	if (file)
 		fprintf(stderr, "%s: ", file);
@@ -50,6 +72,16 @@ fail(const char *file, const char *fmt, ...)
 	exit(1);
 }
 
+/* The model being read, for the out-of-memory message. */
+static const char *current_model;
+
+/* ir_oom_hook: any allocation failure without a closer handler. */
+static _Noreturn void
+oom_exit(void)
+{
+	fail(current_model, "out of memory");
+}
+
 /* ---- options ------------------------------------------------------------ */
 
 enum {
@@ -57,6 +89,8 @@ enum {
 	O_PRINT_CONSTS, O_QUIET, O_INTERP, O_INPUT, O_OUTPUT, O_CHECK, O_JSON,
 	O_WRITE_CONSTS, O_CFLAGS, O_LIBS, O_PASSES, O_PRINT_AFTER_ALL, O_PRINT_AFTER,
 	O_PRINT_BEFORE, O_DISABLE_PASS, O_STOP_AFTER, O_VERIFY_EACH,
+	O_INPUT_SHAPE, O_STAGE, O_THREADS, O_ITERS, O_PROFILE, /* tools/ux.c */
+	O_MAX_NODES, O_MAX_TENSOR_BYTES, O_MAX_MODEL_BYTES,
 };
 
 typedef struct optdef {
@@ -76,12 +110,14 @@ typedef struct command {
 
 static const optdef compile_opts[] = {
 	{O_OUT, "-o", "FILE", "output file (default: stdout for text kinds, MODEL.o otherwise)"},
-	{O_EMIT, "--emit", "KIND", "what to write: ir (imported IR), ir-opt, obj, shared, asm, llvm, header"},
+	{O_EMIT, "--emit", "KIND", "what to write: ir (imported IR), ir-opt, obj, shared, asm, llvm, header, dot (Graphviz)"},
+	{O_STAGE, "--stage", "STAGE", "with --emit dot: the graph 'imported' or 'optimized' (default)"},
 	{O_NAME, "--name", "NAME", "C prefix of the generated API (default: from the output file name)"},
 	{O_TARGET, "--target", "TRIPLE", "target triple (default: the host's)"},
 	{O_CPU, "--cpu", "CPU", "target CPU (default: native)"},
 	{O_OPT, "-O", "0-3", "optimisation level (default: -O3)"},
-	{O_BATCH, "--batch", "N", "batch size for a dynamic batch axis (default: 1)"},
+	{O_BATCH, "--batch", "N", "batch size: axis 0 of the inputs, dynamic or fixed (default: the model's, 1 if dynamic)"},
+	{O_INPUT_SHAPE, "--input-shape", "NAME=DIMS", "compile for this input shape, e.g. input=1x3x320x320 (repeatable)"},
 	{O_PRINT_CONSTS, "--print-constants", NULL, "write every constant in IR output instead of eliding big ones"},
 	{O_WRITE_CONSTS, "--write-consts", "FILE", "with --emit ir: write the constant store (default: OUT.consts when -o is given)"},
 	{O_PASSES, "--passes", "LIST", "run exactly these comma-separated passes instead of the -O pipeline"},
@@ -92,6 +128,9 @@ static const optdef compile_opts[] = {
 	{O_STOP_AFTER, "--stop-after", "PASS", "stop the pipeline after this pass"},
 	{O_VERIFY_EACH, "--verify-each", NULL, "run the IR verifier after every pass"},
 	{O_QUIET, "--quiet", NULL, "no progress output"},
+	{O_MAX_NODES, "--max-nodes", "N", "refuse models with more nodes (default: 100000)"},
+	{O_MAX_TENSOR_BYTES, "--max-tensor-bytes", "SIZE", "refuse any tensor larger than this (default: 2G; K/M/G suffixes)"},
+	{O_MAX_MODEL_BYTES, "--max-model-bytes", "SIZE", "refuse model files larger than this (default: 2G)"},
 	{O_HELP, "--help", NULL, "show this help"},
 	{0},
 };
@@ -102,8 +141,12 @@ static const optdef run_opts[] = {
 	{O_OUTPUT, "--output", "FILE.pb", "where to write an output TensorProto; one per graph output, in order"},
 	{O_CHECK, "--check", "DIR", "run every test_data_set_*/ in DIR and compare with its output_*.pb"},
 	{O_BATCH, "--batch", "N", "batch size for a dynamic batch axis (default: from the input)"},
+	{O_INPUT_SHAPE, "--input-shape", "NAME=DIMS", "compile for this input shape, e.g. input=1x3x320x320 (repeatable)"},
 	{O_OPT, "-O", "0-3", "optimisation level of the native code (default: -O3)"},
 	{O_QUIET, "--quiet", NULL, "print only errors"},
+	{O_MAX_NODES, "--max-nodes", "N", "refuse models with more nodes (default: 100000)"},
+	{O_MAX_TENSOR_BYTES, "--max-tensor-bytes", "SIZE", "refuse any tensor larger than this (default: 2G; K/M/G suffixes)"},
+	{O_MAX_MODEL_BYTES, "--max-model-bytes", "SIZE", "refuse model files larger than this (default: 2G)"},
 	{O_HELP, "--help", NULL, "show this help"},
 	{0},
 };
@@ -117,8 +160,12 @@ static const optdef config_opts[] = {
 
 static const optdef inspect_opts[] = {
 	{O_JSON, "--json", NULL, "print one JSON object instead of a table"},
-	{O_BATCH, "--batch", "N", "batch size for a dynamic batch axis (default: 1)"},
+	{O_BATCH, "--batch", "N", "batch size: axis 0 of the inputs, dynamic or fixed (default: the model's, 1 if dynamic)"},
+	{O_INPUT_SHAPE, "--input-shape", "NAME=DIMS", "compile for this input shape, e.g. input=1x3x320x320 (repeatable)"},
 	{O_OPT, "-O", "0-3", "the pass pipeline whose result 'after' shows (default: -O3)"},
+	{O_MAX_NODES, "--max-nodes", "N", "refuse models with more nodes (default: 100000)"},
+	{O_MAX_TENSOR_BYTES, "--max-tensor-bytes", "SIZE", "refuse any tensor larger than this (default: 2G; K/M/G suffixes)"},
+	{O_MAX_MODEL_BYTES, "--max-model-bytes", "SIZE", "refuse model files larger than this (default: 2G)"},
 	{O_HELP, "--help", NULL, "show this help"},
 	{0},
 };
@@ -127,6 +174,34 @@ static int cmd_compile(int, char **);
 static int cmd_run(int, char **);
 static int cmd_inspect(int, char **);
 static int cmd_config(int, char **);
+static int cmd_bench(int, char **);
+static int cmd_report(int, char **);
+
+/* resc bench and resc report (tools/ux.c) */
+static const optdef bench_opts[] = {
+	{O_THREADS, "--threads", "N", "threads of the runtime's pool (default: RESC_NUM_THREADS or every CPU)"},
+	{O_ITERS, "--iters", "K", "timed runs (default: about 2 s of work, 3 to 50)"},
+	{O_PROFILE, "--profile", NULL, "also time every op in an instrumented build, sorted, with GFLOP/s"},
+	{O_BATCH, "--batch", "N", "batch size: axis 0 of the inputs, dynamic or fixed (default: the model's, 1 if dynamic)"},
+	{O_INPUT_SHAPE, "--input-shape", "NAME=DIMS", "compile for this input shape, e.g. input=1x3x320x320 (repeatable)"},
+	{O_OPT, "-O", "0-3", "optimisation level (default: -O3)"},
+	{O_QUIET, "--quiet", NULL, "no progress output"},
+	{O_HELP, "--help", NULL, "show this help"},
+	{0},
+};
+
+static const optdef report_opts[] = {
+	{O_OUT, "-o", "FILE", "the HTML file (default: MODEL.html in the current folder)"},
+	{O_PROFILE, "--profile", NULL, "run the model to add the time per layer (compiles it twice)"},
+	{O_THREADS, "--threads", "N", "with --profile: threads of the runtime's pool"},
+	{O_ITERS, "--iters", "K", "with --profile: timed runs"},
+	{O_BATCH, "--batch", "N", "batch size: axis 0 of the inputs, dynamic or fixed (default: the model's, 1 if dynamic)"},
+	{O_INPUT_SHAPE, "--input-shape", "NAME=DIMS", "compile for this input shape, e.g. input=1x3x320x320 (repeatable)"},
+	{O_OPT, "-O", "0-3", "optimisation level (default: -O3)"},
+	{O_QUIET, "--quiet", NULL, "no progress output"},
+	{O_HELP, "--help", NULL, "show this help"},
+	{0},
+};
 
 static const command commands[] = {
 	{"compile", "resc compile MODEL.onnx [options]",
@@ -138,6 +213,10 @@ static const command commands[] = {
 	 "summarise a model: ops, parameters, MACs, shapes", inspect_opts, cmd_inspect},
 	{"config", "resc config [--cflags] [--libs]",
 	 "print the flags to build and link generated code", config_opts, cmd_config},
+	{"bench", "resc bench MODEL.onnx [--threads N] [--iters K] [--profile]",
+	 "time the compiled model; with --profile, the time of every op", bench_opts, cmd_bench},
+	{"report", "resc report MODEL.onnx [-o report.html] [--profile]",
+	 "write one self-contained HTML page: graph, layers, workspace plan", report_opts, cmd_report},
 	{0},
 };
 
@@ -186,6 +265,11 @@ typedef struct args {
 	const char *write_consts;
 	int opt_level;
 	int batch;
+	fe_input_shape *shapes; int nshapes;   /* --input-shape */
+	const char *stage;                     /* --stage */
+	int threads, iters;
+	bool profile;
+	int64_t max_nodes, max_tensor_bytes, max_model_bytes; /* 0: the frontend's defaults */
 	bool print_consts, quiet, interp, json, cflags, libs;
 	const char *passes;
 	pass_manager pm;
@@ -204,6 +288,24 @@ parse_int(const char *s, const char *what, long lo, long hi)
 	return (int)v;
 }
 
+/* A byte count: digits with an optional K, M, G or T suffix (powers of 1024). */
+static int64_t
+parse_size(const char *s, const char *what)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	int shift = 0;
+	const char *u = end != s && *end && !end[1] ? strchr("KMGT", *end & ~0x20) : NULL;
+	if (u) {
+		shift = 10 * (int)(u - "KMGT" + 1);
+		end++;
+	}
+	if (errno || end == s || *end || v < 1 || v > (LLONG_MAX >> shift))
+		fail(NULL, "%s: '%s' is not a positive size (bytes, or with a K, M, G or T suffix)", what, s);
+	return (int64_t)v << shift;
+}
+
 static void
 parse_args(const command *c, int argc, char **argv, args *a)
 {
@@ -212,7 +314,8 @@ parse_args(const command *c, int argc, char **argv, args *a)
 	a->opt_level = 3;
 	a->inputs = calloc((size_t)argc + 1, sizeof *a->inputs);
 	a->outputs = calloc((size_t)argc + 1, sizeof *a->outputs);
-	if (!a->inputs || !a->outputs)
+	a->shapes = calloc((size_t)argc + 1, sizeof *a->shapes);
+	if (!a->inputs || !a->outputs || !a->shapes)
 		fail(NULL, "out of memory");
 
 	for (int i = 0; i < argc; i++) {
@@ -272,8 +375,22 @@ parse_args(const command *c, int argc, char **argv, args *a)
 		case O_DISABLE_PASS: a->pm.disable = val; break;
 		case O_STOP_AFTER: a->pm.stop_after = val; break;
 		case O_VERIFY_EACH: a->pm.verify_each = true; break;
+		case O_INPUT_SHAPE: {
+			char msg[512];
+			if (ux_parse_shape(val, &a->shapes[a->nshapes++], msg, sizeof msg) != 0)
+				fail(NULL, "%s", msg);
+			break;
+		}
+		case O_STAGE: a->stage = val; break;
+		case O_THREADS: a->threads = parse_int(val, "--threads", 1, 4096); break;
+		case O_ITERS: a->iters = parse_int(val, "--iters", 1, 1000000); break;
+		case O_PROFILE: a->profile = true; break;
+		case O_MAX_NODES: a->max_nodes = parse_int(val, "--max-nodes", 1, INT_MAX); break;
+		case O_MAX_TENSOR_BYTES: a->max_tensor_bytes = parse_size(val, "--max-tensor-bytes"); break;
+		case O_MAX_MODEL_BYTES: a->max_model_bytes = parse_size(val, "--max-model-bytes"); break;
 		}
 	}
+	ux_progress_enable(!a->quiet);
 	if (!a->model && c->run != cmd_config)
 		fail(NULL, "no model given (usage: %s)", c->usage);
 }
@@ -290,8 +407,16 @@ load(const args *a, const fe_tensor *vals, int nvals, fe_info *info)
 	o.input_values = vals;
 	o.ninput_values = nvals;
 	o.info = info;
+	o.max_nodes = a->max_nodes;
+	o.max_tensor_bytes = a->max_tensor_bytes;
+	o.max_model_bytes = a->max_model_bytes;
+	current_model = a->model;
+	o.input_shapes = a->shapes;
+	o.ninput_shapes = a->nshapes;
+	ux_progress("parsing", 0, 0);
 	if (fe_load_onnx(a->model, &o, &g, &e) != 0)
 		fail(a->model, "%s", e.msg);
+	ux_progress_done();
 	return g;
 }
 
@@ -303,6 +428,25 @@ optimize(const args *a, ir_graph *g)
 	pass_manager pm = a->pm;
 	pm.opts.opt_level = a->opt_level;
 	const char *pipeline = a->passes ? a->passes : pass_default_pipeline(a->opt_level);
+	if (ux_progress_on() && !pm.stop_after) {
+		/* pass by pass, to show progress; the same passes in the same order */
+		char *pl = strdup(pipeline), *save = NULL;
+		int n = 1, k = 0;
+		if (!pl)
+			fail(NULL, "out of memory");
+		for (const char *q = pipeline; *q; q++)
+			n += *q == ',';
+		for (char *p = strtok_r(pl, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+			char what[128];
+			snprintf(what, sizeof what, "optimising (pass %d/%d: %.60s)", ++k, n, p);
+			ux_progress(what, 0, 0);
+			if (pass_run_pipeline(g, p, &pm, &e) != 0)
+				fail(a->model, "%s", e.msg);
+		}
+		free(pl);
+		ux_progress_done();
+		return;
+	}
 	if (pass_run_pipeline(g, pipeline, &pm, &e) != 0)
 		fail(a->model, "%s", e.msg);
 }
@@ -333,6 +477,7 @@ commit_file(FILE *f, const char *tmp, const char *path)
 		remove(tmp);
 		fail(path, "cannot rename into place: %s", strerror(err));
 	}
+	placed_output(path);
 }
 
 /* ---- compile ------------------------------------------------------------ */
@@ -429,7 +574,7 @@ runtime_dirs(char *lib, char *inc, size_t n)
 
 /* Links an object into a shared library with the whole runtime (so that
  * resc_rt_set_num_threads and the rest are callable through it); 0 or -1. */
-static int
+int
 link_shared(const char *obj, const char *so, char *err, size_t nerr)
 {
 	char lib[PATH_MAX], inc[PATH_MAX], cmd[3 * PATH_MAX + 256], tmp[PATH_MAX + 32];
@@ -462,6 +607,37 @@ backend_options(const args *a, const char *name, be_emit emit, be_options *bo)
 	bo->opt_level = a->opt_level;
 	bo->emit = emit;
 	bo->pic = true;
+	bo->progress = ux_progress_on() ? ux_progress : NULL;
+}
+
+/* resc compile --emit dot [--stage imported|optimized] */
+static int
+compile_dot(const args *a)
+{
+	const char *stage = a->stage ? a->stage : "optimized";
+	bool imported = strcmp(stage, "imported") == 0;
+	if (!imported && strcmp(stage, "optimized") != 0 && strcmp(stage, "optimised") != 0)
+		fail(NULL, "--stage: unknown stage '%s' (imported, optimized)", stage);
+	ir_graph *g = load(a, NULL, 0, NULL);
+	if (!imported)
+		optimize(a, g);
+	char base[PATH_MAX], title[PATH_MAX + 64];
+	ux_model_name(a->model, base, sizeof base);
+	if (imported)
+		snprintf(title, sizeof title, "%s (imported)", base);
+	else
+		snprintf(title, sizeof title, "%s (optimised, -O%d)", base, a->opt_level);
+	if (a->out && strcmp(a->out, "-") != 0) {
+		char tmp[PATH_MAX + 32];
+		FILE *f = open_tmp(a->out, tmp, sizeof tmp);
+		ux_write_dot(f, g, title);
+		commit_file(f, tmp, a->out);
+	} else {
+		ux_write_dot(stdout, g, title);
+		fflush(stdout);
+	}
+	ir_graph_free(g);
+	return 0;
 }
 
 static int
@@ -470,12 +646,16 @@ cmd_compile(int argc, char **argv)
 	args a;
 	parse_args(&commands[0], argc, argv, &a);
 	const char *emit = a.emit ? a.emit : "obj";
-	static const char *kinds[] = {"ir", "ir-opt", "obj", "shared", "asm", "llvm", "header", NULL};
+	static const char *kinds[] = {"ir", "ir-opt", "obj", "shared", "asm", "llvm", "header", "dot", NULL};
 	bool known = false;
 	for (int i = 0; kinds[i]; i++)
 		known |= strcmp(emit, kinds[i]) == 0;
 	if (!known)
-		fail(NULL, "--emit: unknown kind '%s' (ir, ir-opt, obj, shared, asm, llvm, header)", emit);
+		fail(NULL, "--emit: unknown kind '%s' (ir, ir-opt, obj, shared, asm, llvm, header, dot)", emit);
+	if (a.stage && strcmp(emit, "dot") != 0)
+		fail(NULL, "--stage goes with --emit dot");
+	if (strcmp(emit, "dot") == 0)
+		return compile_dot(&a);
 	bool text = strcmp(emit, "ir") == 0 || strcmp(emit, "ir-opt") == 0;
 	bool to_stdout = !a.out || strcmp(a.out, "-") == 0;
 
@@ -570,10 +750,9 @@ cmd_compile(int argc, char **argv)
 	} else if (be_compile(g, &bo, out, &e) != 0) {
 		fail(a.model, "%s", e.msg);
 	}
-	if ((kind == BE_EMIT_OBJ) && be_write_header(g, &bo, hdr, &e) != 0) {
-		remove(out);
+	placed_output(out);
+	if ((kind == BE_EMIT_OBJ) && be_write_header(g, &bo, hdr, &e) != 0)
 		fail(a.model, "%s", e.msg);
-	}
 	ir_graph_free(g);
 	return 0;
 }
@@ -592,6 +771,7 @@ run_native(const args *a, ir_graph *g, const void **in, void **out)
 	backend_options(a, "net", BE_EMIT_OBJ, &bo);
 	ir_err e = {{0}};
 	int rc = be_compile(g, &bo, obj, &e);
+	ux_progress_done();
 	if (rc == 0 && link_shared(obj, so, msg, sizeof msg) != 0) {
 		ir_errf(&e, "%s", msg);
 		rc = -1;
@@ -801,6 +981,7 @@ cmd_run(int argc, char **argv)
 			ir_err e = {{0}};
 			if (fe_tensor_write(a.outputs[i], &outs[i], &e) != 0)
 				fail(a.outputs[i], "%s", e.msg);
+			placed_output(a.outputs[i]);
 		} else if (!a.quiet) {
 			printf("output %d '%s': ", i, outs[i].name);
 			print_type(stdout, outs[i].dtype, outs[i].rank, outs[i].dims);
@@ -967,16 +1148,146 @@ cmd_config(int argc, char **argv)
 	return 0;
 }
 
+/* ---- bench and report (tools/ux.c) -------------------------------------- */
+
+static const command *
+find_command(const char *name)
+{
+	for (const command *k = commands; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	ir_die("no command %s", name);
+}
+
+/* The model loaded and optimised as `resc compile` does it. */
+static void
+ux_job_init(const args *a, ux_job *j, fe_info *info)
+{
+	memset(j, 0, sizeof *j);
+	j->model = a->model;
+	j->g = load(a, NULL, 0, info);
+	ir_graph_stats(j->g, &j->imported);
+	optimize(a, j->g);
+	j->info = info;
+	j->pipeline = a->passes ? a->passes : pass_default_pipeline(a->opt_level);
+	backend_options(a, "net", BE_EMIT_OBJ, &j->bo);
+	j->out = a->out;
+	j->threads = a->threads;
+	j->iters = a->iters;
+	j->profile = a->profile;
+	j->quiet = a->quiet;
+}
+
+static int
+cmd_bench(int argc, char **argv)
+{
+	args a;
+	fe_info info = {0};
+	ux_job j;
+	parse_args(find_command("bench"), argc, argv, &a);
+	ux_job_init(&a, &j, &info);
+	int rc = ux_bench(&j);
+	ir_graph_free(j.g);
+	fe_info_free(&info);
+	return rc;
+}
+
+static int
+cmd_report(int argc, char **argv)
+{
+	args a;
+	fe_info info = {0};
+	ux_job j;
+	char out[PATH_MAX];
+	parse_args(find_command("report"), argc, argv, &a);
+	ux_job_init(&a, &j, &info);
+	if (!j.out) {
+		stem_of(a.model, out, sizeof out - 8);
+		strcat(out, ".html");
+		j.out = out;
+	}
+	int rc = ux_report(&j);
+	ir_graph_free(j.g);
+	fe_info_free(&info);
+	return rc;
+}
+
+/* `resc help --markdown`: docs/cli.md, from the same tables as --help. */
+static void
+md_text(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputs("\\|", stdout);
+		else
+			putchar(*s);
+	}
+}
+
+static void
+usage_markdown(void)
+{
+	printf("# resc command-line reference\n\n"
+	       "<!-- Generated by `resc help --markdown` from the option tables in tools/resc.c\n"
+	       "     (the ones --help prints); the ux/cli-doc test fails when this file differs. -->\n\n"
+	       "`resc COMMAND [options]` compiles ONNX models of the residual-network family\n"
+	       "ahead of time. Errors are one line, `resc: error: <file>: <what>`, with exit\n"
+	       "status 1. `resc COMMAND --help` prints the options of one command,\n"
+	       "`resc --version` the version.\n\n| command | what it does |\n|---|---|\n");
+	for (const command *c = commands; c->name; c++) {
+		printf("| [`%s`](#resc-%s) | ", c->name, c->name);
+		md_text(c->summary);
+		printf(" |\n");
+	}
+	for (const command *c = commands; c->name; c++) {
+		printf("\n## resc %s\n\n", c->name);
+		md_text(c->summary);
+		printf(".\n\n```\n%s\n```\n\n| option | meaning |\n|---|---|\n", c->usage);
+		for (const optdef *o = c->opts; o->id; o++) {
+			if (o->id == O_OPT)
+				printf("| `-O0` `-O1` `-O2` `-O3` | ");
+			else
+				printf("| `%s%s%s` | ", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+			md_text(o->help);
+			printf(" |\n");
+		}
+	}
+}
+
 /* ---- main --------------------------------------------------------------- */
+
+/* RESC_FAULT_REPORT: how many allocations were counted (to size a walk). */
+static void
+fault_report(void)
+{
+	fprintf(stderr, "resc: fault injection: %ld allocations counted\n", ir_fault_count());
+}
 
 int
 main(int argc, char **argv)
 {
+	/*
+	 * Fault injection for tests (docs/security.md): RESC_FAIL_ALLOC_AT=N
+	 * fails the Nth counted allocation (the IR arena, the frontend and its
+	 * protobuf allocator); every such failure must end in one line
+	 * "resc: error: MODEL: out of memory" and exit 1.
+	 */
+	const char *fa = getenv("RESC_FAIL_ALLOC_AT");
+	if (fa && *fa) {
+		ir_fault_set(strtol(fa, NULL, 10));
+		if (getenv("RESC_FAULT_REPORT"))
+			atexit(fault_report);
+	}
+	ir_oom_hook = oom_exit;
 	if (argc < 2) {
 		usage_main(stderr);
 		return 1;
 	}
 	const char *c = argv[1];
+	if (strcmp(c, "help") == 0 && argc > 2 && strcmp(argv[2], "--markdown") == 0) {
+		usage_markdown();
+		return 0;
+	}
 	if (strcmp(c, "--help") == 0 || strcmp(c, "-h") == 0 || strcmp(c, "help") == 0) {
 		if (argc > 2)
 			for (const command *k = commands; k->name; k++)

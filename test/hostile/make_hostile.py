@@ -593,6 +593,43 @@ def ext(t, location, offset=None, length=None):
     return raw
 
 
+# ---- CVE-2022-25882: external-data directory traversal -------------------
+# ONNX before 1.13.0 read a TensorProto's external data from whatever its
+# "location" named, "../../../etc/passwd" included.  resc reads external data
+# only from regular files inside the model's folder: no absolute paths, no
+# ".." components, nothing that resolves (through symlinks) outside it.  The
+# external_* cases below cover the variants; these name the CVE itself, for
+# an initializer and for a Constant node's tensor (a second code path).
+
+def cve_2022_25882_traversal():
+    m = conv_model()
+    ext(m.graph.initializer[0], "../../../../../../../../etc/passwd", length=432)
+    save("cve_2022_25882_traversal", m)
+
+
+def cve_2022_25882_constant_node():
+    t = f32("k", [4])
+    ext(t, "../../../../../../../../etc/passwd", length=16)
+    n = [helper.make_node("Constant", [], ["k"], value=t),
+         helper.make_node("Add", ["x", "k"], ["y"])]
+    save("cve_2022_25882_constant_node", model(n, [vi("x", [4])], [vi("y", None)]))
+
+
+def valid_external_symlink_inside():
+    # a symlink that stays inside the folder is fine
+    w = np.arange(4 * 3 * 3 * 3, dtype=np.float32)
+    os.makedirs(os.path.join(OUT, "inside"), exist_ok=True)
+    with open(os.path.join(OUT, "inside", "w.bin"), "wb") as f:
+        f.write(w.tobytes())
+    link = os.path.join(OUT, "inside_link.bin")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink("inside/w.bin", link)
+    m = conv_model()
+    ext(m.graph.initializer[0], "inside_link.bin", length=w.nbytes)
+    save("valid_external_symlink_inside", m)
+
+
 def external_missing():
     m = conv_model()
     ext(m.graph.initializer[0], "no_such_file.bin")
@@ -819,6 +856,9 @@ CASES = [
     ("sparse_initializer", "sparse initializers are not supported"),
     ("sparse_constant", "sparse constants are not supported"),
     ("segmented_tensor", "segmented"),
+    ("cve_2022_25882_traversal", "outside the model folder"),
+    ("cve_2022_25882_constant_node", "outside the model folder"),
+    ("valid_external_symlink_inside", "ok"),
     ("external_missing", "external data file 'no_such_file.bin' not found"),
     ("external_absolute", "absolute path '/etc/passwd'"),
     ("external_traversal", "'../../etc/passwd' outside the model folder"),

@@ -1,0 +1,51 @@
+#!/bin/sh
+# The CLI limits (--max-nodes, --max-tensor-bytes, --max-model-bytes) on
+# compile, run and inspect: exceeding one is a one-line error, exit 1; bad
+# values are rejected; the defaults admit a 20,000-node chain.
+#   limits.sh RESC HOSTILE_DIR DIGITS_MODEL WORK
+set -u
+RESC=$1; H=$2; DIGITS=$3; WORK=$4
+rm -rf "$WORK"; mkdir -p "$WORK"
+pass=0; fail=0
+
+# expect_err TEXT CMD...: exit 1, one line "resc: error: ...", containing TEXT
+expect_err() {
+	want=$1; shift
+	err=$("$@" 2>&1 >/dev/null); rc=$?
+	lines=$(printf '%s\n' "$err" | grep -c '')
+	if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q '^resc: error: ' &&
+	   printf '%s' "$err" | grep -qF -- "$want"; then
+		pass=$((pass+1))
+	else
+		echo "FAIL (exit $rc, want '$want'): $*"; echo "  $err"; fail=$((fail+1))
+	fi
+}
+expect_ok() {
+	if "$@" >/dev/null 2>"$WORK/err"; then pass=$((pass+1)); else
+		echo "FAIL (exit $?): $*"; cat "$WORK/err"; fail=$((fail+1)); fi
+}
+
+CHAIN=$H/valid_relu_chain_20000.onnx
+expect_err "model has 20000 nodes, over the limit of 19999" \
+	"$RESC" compile "$CHAIN" --emit ir -o "$WORK/c.ir" --max-nodes 19999
+[ -e "$WORK/c.ir" ] && { echo "FAIL: output left after a failure"; fail=$((fail+1)); }
+expect_ok "$RESC" compile "$CHAIN" --emit ir -o /dev/null --max-nodes 20000
+expect_ok "$RESC" compile "$CHAIN" --emit ir -o /dev/null
+expect_err "over the limit of 1024" "$RESC" compile "$DIGITS" --emit ir -o /dev/null --max-model-bytes 1K
+expect_err "over the limit of 1024" "$RESC" compile "$DIGITS" --emit ir -o /dev/null --max-tensor-bytes 1024
+expect_err "over the limit of 100" "$RESC" inspect "$DIGITS" --max-nodes 100000 --max-tensor-bytes 100
+expect_err "over the limit of 1" "$RESC" inspect "$DIGITS" --max-nodes 1
+expect_err "over the limit of 2048" "$RESC" run "$DIGITS" --interp --max-model-bytes=2k
+expect_ok "$RESC" inspect "$DIGITS" --max-nodes 1000 --max-tensor-bytes 64M --max-model-bytes 1G
+for bad in 0 -5 1Q 12KB "" 9999999999999999999 9999999999T; do
+	expect_err "is not a positive size" "$RESC" compile "$DIGITS" --max-tensor-bytes "$bad"
+done
+expect_err "is not an integer" "$RESC" compile "$DIGITS" --max-nodes 0
+expect_err "is not an integer" "$RESC" compile "$DIGITS" --max-nodes 99999999999
+expect_err "needs an argument" "$RESC" compile "$DIGITS" --max-model-bytes
+# absurd sizes are errors before any allocation (the default limits)
+for m in huge_initializer huge_input expand_huge overflow_dims; do
+	expect_err "$H/$m.onnx" "$RESC" compile "$H/$m.onnx" --emit ir -o /dev/null
+done
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

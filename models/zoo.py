@@ -2,14 +2,15 @@
 """resc model zoo: residual-family ONNX models with reference test data.
 
 Usage: /usr/bin/python3 models/zoo.py --out DIR [--only NAME[,NAME...]] [--list] [--force]
-                                     [--check-fp64]
 
 For every member it writes, in ONNX's own backend test-data layout,
 
     DIR/<name>/model.onnx
     DIR/<name>/test_data_set_0/input_0.pb    (TensorProto "input")
     DIR/<name>/test_data_set_0/output_0.pb   (TensorProto "output": PyTorch's
-                                              float32 eval-mode forward output)
+                                              eval-mode forward in float64, of
+                                              the same float32 weights and
+                                              input, rounded to float32)
     DIR/<name>/.stamp                        (cache key, JSON)
 
 Members are seeded (weights from the architecture name, the input from the
@@ -191,7 +192,9 @@ def calibrate_classifier_(model, shape, batch=8, target_std=1.0):
     W so the logits vary with std `target_std` across inputs makes top-1 depend
     on the input. The price: the logits are now a difference of larger terms,
     so float32 rounding error in them is 10-100x larger relative to the logits
-    than before (`--check-fp64` measures it against a float64 forward)."""
+    than before. That is why the reference output is a float64 forward
+    (generate()): PyTorch's own float32 output is up to 3e-4 (relative) off
+    it, more than the 1e-4 a compiler is held to."""
     feats = []
 
     def hook(module, inputs):  # returns None: does not alter the input
@@ -261,7 +264,7 @@ def check(path, cfg, out):
     return amax, len(m.graph.node)
 
 
-def generate(name, cfg, out_dir, stamp, check_fp64=False):
+def generate(name, cfg, out_dir, stamp):
     final = os.path.join(out_dir, name)
     tmp = os.path.join(out_dir, f".tmp-{name}-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -269,14 +272,14 @@ def generate(name, cfg, out_dir, stamp, check_fp64=False):
     try:
         model, x = build(name, cfg)
         with torch.no_grad():
-            y = model(x).numpy()
-            fp32_err = None
-            if check_fp64:
-                # float32 rounding error of the reference output (vs float64),
-                # a floor for the tolerance a compiler can be held to. Slow
-                # (float64 convs have no fast CPU path), hence opt-in.
-                y64 = copy.deepcopy(model).double()(x.double()).numpy()
-                fp32_err = float(np.abs(y.astype(np.float64) - y64).max())
+            # The reference is the exact answer for these float32 weights and
+            # this input, as near as float64 gets: a float64 forward rounded
+            # to float32.  PyTorch's float32 forward is kept only to record
+            # its own error (fp32_err in .stamp, max|fp32 - fp64|).
+            y32 = model(x).numpy()
+            y64 = copy.deepcopy(model).double()(x.double()).numpy()
+            fp32_err = float(np.abs(y32.astype(np.float64) - y64).max())
+            y = y64.astype(np.float32)
         path = os.path.join(tmp, "model.onnx")
         export(model, x, path, cfg)
         amax, nodes = check(path, cfg, y)
@@ -334,9 +337,6 @@ def main(argv=None):
     ap.add_argument("--only", help="comma-separated member names")
     ap.add_argument("--list", action="store_true", help="list members and exit")
     ap.add_argument("--force", action="store_true", help="regenerate even if cached")
-    ap.add_argument("--check-fp64", action="store_true",
-                    help="also run a float64 forward of each generated member and record "
-                         "max|fp32 - fp64| of the output as fp32_err in .stamp (slow)")
     args = ap.parse_args(argv)
 
     names = list(REGISTRY)
@@ -369,14 +369,15 @@ def main(argv=None):
             continue
         t0 = time.time()
         try:
-            info = generate(name, cfg, args.out, stamp, args.check_fp64)
+            info = generate(name, cfg, args.out, stamp)
         except Exception as e:  # keep going; report at the end
             print(f"{head} ... FAILED: {type(e).__name__}: {e}", flush=True)
             failed.append(name)
             continue
         print(f"{head} ... done in {time.time() - t0:.1f}s "
               f"(max|out|={info['max_abs_output']:.3g}, "
-              + (f"fp32 err={info['fp32_err']:.1e}, " if args.check_fp64 else "") +
+              f"torch fp32 err={info['fp32_err'] / info['max_abs_output']:.1e} rel, "
+              +
               f"top1={info['top1']}, margin={min(info['top1_margin']):.3f}, "
               f"{info['nodes']} nodes, {info['bytes'] / 2**20:.1f} MiB)", flush=True)
     print(f"zoo: {len(names) - len(failed)}/{len(names)} ok in {time.time() - t_all:.1f}s", flush=True)

@@ -15,8 +15,12 @@ Modes:
              FUSED_AWAY is left except the documented LEFTOVERS below, and
              the workspace is within WS_SLACK of its lower bound
 
-Tolerance: max|got - want| <= 1e-4 * max|want|, and the same top-1 class
-(argmax over the last axis) for every batch row.
+Tolerance: the reference (output_0.pb) is a float64 forward of the model's
+float32 weights (models/zoo.py).  Native code and the linked program:
+max|got - want| <= 1e-4 * max|want| (TOL); the interpreter, which runs the
+imported graph op by op and rounds every intermediate to float32: 5e-4
+(TOL_INTERP; docs/testing.md).  Always the same top-1 class (argmax over
+the last axis) for every batch row.
 """
 import argparse
 import os
@@ -28,7 +32,8 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-TOL = 5e-4
+TOL = 1e-4
+TOL_INTERP = 5e-4
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Ops the default pipeline must leave no standalone instance of.
@@ -72,7 +77,8 @@ def run(cmd, **kw):
     return r
 
 
-def compare(got, want, what):
+def compare(got, want, what, tol=None):
+    tol = TOL if tol is None else tol
     if got.shape != want.shape:
         sys.exit("FAILED: %s: shape %s, want %s" % (what, got.shape, want.shape))
     err = float(np.max(np.abs(got.astype(np.float64) - want)))
@@ -81,9 +87,9 @@ def compare(got, want, what):
     g1 = got.reshape(-1, got.shape[-1]).argmax(-1)
     w1 = want.reshape(-1, want.shape[-1]).argmax(-1)
     print("%s: max abs err %.3g, max |ref| %.3g, rel %.3g (tolerance %g), top-1 %s vs %s"
-          % (what, err, ref, rel, TOL, g1.tolist()[:8], w1.tolist()[:8]))
-    if not (rel <= TOL):
-        sys.exit("FAILED: %s: relative error %.3g > %g" % (what, rel, TOL))
+          % (what, err, ref, rel, tol, g1.tolist()[:8], w1.tolist()[:8]))
+    if not (rel <= tol):
+        sys.exit("FAILED: %s: relative error %.3g > %g" % (what, rel, tol))
     if not np.array_equal(g1, w1):
         sys.exit("FAILED: %s: top-1 class differs" % what)
 
@@ -146,7 +152,7 @@ def main():
         if a.mode == "interp":
             cmd.append("--interp")
         run(cmd)
-        compare(load_pb(out), want, a.mode)
+        compare(load_pb(out), want, a.mode, TOL_INTERP if a.mode == "interp" else TOL)
     else:
         obj = os.path.join(a.work, "net.o")
         x = load_pb(os.path.join(data, "input_0.pb")).astype(np.float32)

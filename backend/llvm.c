@@ -582,10 +582,59 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 		LLVMAddIncoming(owned, ov, from, 2);
 	}
 
-	/* the calls */
+	/*
+	 * The calls.  A graph of more than PART_MIN ops gets them in a chain of
+	 * internal, never-inlined functions of PART_OPS calls each, called in
+	 * order from NAME_run with (inputs, outputs, workspace): LLVM's
+	 * function passes are superlinear in a function's size, and one
+	 * function with 20,000 calls took more than 10 minutes to optimise.
+	 */
+	enum { PART_MIN = 512, PART_OPS = 256 };
+	const bool parts = k > PART_MIN;
+	LLVMValueRef fin = pin, fout = pout, fws = ws; /* in the current function */
+	LLVMValueRef *pinp = inp, *poutp = outp;        /* loaded there, lazily in a part */
+	LLVMValueRef *linp = calloc((size_t)g->ninputs + 1, sizeof *linp);
+	LLVMValueRef *loutp = calloc((size_t)g->noutputs + 1, sizeof *loutp);
+	LLVMBasicBlockRef runbb = NULL;
+	LLVMTypeRef part_ty = LLVMFunctionType(c->voidt, run_params, 3, 0);
+	if (!linp || !loutp) {
+		free(linp);
+		free(loutp);
+		free(calls);
+		free(inp);
+		free(outp);
+		free(wrappers);
+		call_hashes_free(hashes);
+		return ir_errf(e, "out of memory");
+	}
 	int rc = 0;
 	for (int i = 0; i < k && rc == 0; i++) {
 		be_call *call = &calls[i];
+		if (parts && i % PART_OPS == 0) {
+			if (runbb) /* end the previous part */
+				LLVMBuildRetVoid(b);
+			else
+				runbb = LLVMGetInsertBlock(b);
+			char pname[300];
+			snprintf(pname, sizeof pname, "%s_part%d", c->o->name, i / PART_OPS);
+			LLVMValueRef pf = LLVMAddFunction(c->mod, pname, part_ty);
+			LLVMSetLinkage(pf, LLVMInternalLinkage);
+			unsigned ni = LLVMGetEnumAttributeKindForName("noinline", 8);
+			LLVMAddAttributeAtIndex(pf, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(c->ctx, ni, 0));
+			LLVMPositionBuilderAtEnd(b, runbb);
+			LLVMValueRef pargs[3] = {pin, pout, ws ? ws : null};
+			LLVMBuildCall2(b, part_ty, pf, pargs, 3, "");
+			LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(c->ctx, pf, "entry"));
+			fin = LLVMGetParam(pf, 0);
+			fout = LLVMGetParam(pf, 1);
+			fws = LLVMGetParam(pf, 2);
+			arr = LLVMBuildAlloca(b, arrty, "ptrs");
+			LLVMSetAlignment(arr, 16);
+			memset(linp, 0, (size_t)g->ninputs * sizeof *linp);
+			memset(loutp, 0, (size_t)g->noutputs * sizeof *loutp);
+			pinp = linp;
+			poutp = loutp;
+		}
 		/*
 		 * Calls with the same kernel and descriptor (the repeated blocks of
 		 * a residual stage) share one specialised wrapper: LLVM optimises
@@ -613,19 +662,27 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 					break;
 				}
 			} else if (v->is_input) {
-				p = NULL;
-				for (int q = 0; q < g->ninputs; q++)
-					if (g->inputs[q] == v)
-						p = inp[q];
-				if (!p)
+				int q = 0;
+				while (q < g->ninputs && g->inputs[q] != v)
+					q++;
+				if (q == g->ninputs)
 					ir_die("input value not in graph inputs");
+				if (!pinp[q]) {
+					LLVMValueRef idx = LLVMConstInt(c->i64, (unsigned long long)q, 0);
+					pinp[q] = LLVMBuildLoad2(b, c->ptr, LLVMBuildGEP2(b, c->ptr, fin, &idx, 1, ""), "in");
+				}
+				p = pinp[q];
 			} else if (value_is_output(g, v, &which)) {
-				p = outp[which];
+				if (!poutp[which]) {
+					LLVMValueRef idx = LLVMConstInt(c->i64, (unsigned long long)which, 0);
+					poutp[which] = LLVMBuildLoad2(b, c->ptr, LLVMBuildGEP2(b, c->ptr, fout, &idx, 1, ""), "out");
+				}
+				p = poutp[which];
 			} else {
 				if (v->mem_offset < 0)
 					ir_die("value without a workspace slot");
 				LLVMValueRef off = LLVMConstInt(c->i64, (unsigned long long)v->mem_offset, 0);
-				p = LLVMBuildGEP2(b, c->i8, ws, &off, 1, "");
+				p = LLVMBuildGEP2(b, c->i8, fws, &off, 1, "");
 			}
 			LLVMValueRef idx[2] = {LLVMConstInt(c->i64, 0, 0), LLVMConstInt(c->i64, (unsigned long long)j, 0)};
 			LLVMBuildStore(b, p, LLVMBuildGEP2(b, arrty, arr, idx, 2, ""));
@@ -642,6 +699,12 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 		}
 		hook_profile(c, "resc_rt_profile_end", i);
 	}
+	if (runbb) { /* end the last part; back to NAME_run */
+		LLVMBuildRetVoid(b);
+		LLVMPositionBuilderAtEnd(b, runbb);
+	}
+	free(linp);
+	free(loutp);
 
 	/* outputs that no op wrote: graph inputs, constants, repeated values */
 	for (int i = 0; i < g->noutputs && rc == 0; i++) {

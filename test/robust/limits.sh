@@ -1,7 +1,8 @@
 #!/bin/sh
 # The CLI limits (--max-nodes, --max-tensor-bytes, --max-model-bytes) on
 # compile, run and inspect: exceeding one is a one-line error, exit 1; bad
-# values are rejected; the defaults admit a 20,000-node chain.
+# values are rejected; the defaults admit a 20,000-node chain, which also
+# compiles to an object in bounded time and memory.
 #   limits.sh RESC HOSTILE_DIR DIGITS_MODEL WORK
 set -u
 RESC=$1; H=$2; DIGITS=$3; WORK=$4
@@ -31,6 +32,12 @@ expect_err "model has 20000 nodes, over the limit of 19999" \
 [ -e "$WORK/c.ir" ] && { echo "FAIL: output left after a failure"; fail=$((fail+1)); }
 expect_ok "$RESC" compile "$CHAIN" --emit ir -o /dev/null --max-nodes 20000
 expect_ok "$RESC" compile "$CHAIN" --emit ir -o /dev/null
+# and to machine code, in bounded time and memory (NAME_run is split into
+# parts of 256 calls; as one function LLVM took over 10 minutes): 1 GiB of
+# address space, 120 s of CPU (it takes about 9)
+expect_ok sh -c "ulimit -v 1048576; ulimit -t 120; exec \"\$0\" compile \"\$1\" -o \"\$2\"" \
+	"$RESC" "$CHAIN" "$WORK/chain.o"
+[ -s "$WORK/chain.o" ] && [ -s "$WORK/chain.h" ] || { echo "FAIL: no chain.o/chain.h"; fail=$((fail+1)); }
 expect_err "over the limit of 1024" "$RESC" compile "$DIGITS" --emit ir -o /dev/null --max-model-bytes 1K
 expect_err "over the limit of 1024" "$RESC" compile "$DIGITS" --emit ir -o /dev/null --max-tensor-bytes 1024
 expect_err "over the limit of 100" "$RESC" inspect "$DIGITS" --max-nodes 100000 --max-tensor-bytes 100

@@ -518,12 +518,17 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 	LLVMPositionBuilderAtEnd(b, ok0);
 	LLVMValueRef *inp = calloc((size_t)g->ninputs + 1, sizeof *inp);
 	LLVMValueRef *outp = calloc((size_t)g->noutputs + 1, sizeof *outp);
+	/* linp/loutp: the same, loaded in the current part (the calls below) */
+	LLVMValueRef *linp = calloc((size_t)g->ninputs + 1, sizeof *linp);
+	LLVMValueRef *loutp = calloc((size_t)g->noutputs + 1, sizeof *loutp);
 	LLVMValueRef *wrappers = calloc((size_t)k + 1, sizeof *wrappers);
 	call_hashes *hashes = call_hashes_new(calls, k);
-	if (!inp || !outp || !wrappers || !hashes) {
+	if (!inp || !outp || !linp || !loutp || !wrappers || !hashes) {
 		free(calls);
 		free(inp);
 		free(outp);
+		free(linp);
+		free(loutp);
 		free(wrappers);
 		call_hashes_free(hashes);
 		return ir_errf(e, "out of memory");
@@ -593,20 +598,8 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 	const bool parts = k > PART_MIN;
 	LLVMValueRef fin = pin, fout = pout, fws = ws; /* in the current function */
 	LLVMValueRef *pinp = inp, *poutp = outp;        /* loaded there, lazily in a part */
-	LLVMValueRef *linp = calloc((size_t)g->ninputs + 1, sizeof *linp);
-	LLVMValueRef *loutp = calloc((size_t)g->noutputs + 1, sizeof *loutp);
 	LLVMBasicBlockRef runbb = NULL;
 	LLVMTypeRef part_ty = LLVMFunctionType(c->voidt, run_params, 3, 0);
-	if (!linp || !loutp) {
-		free(linp);
-		free(loutp);
-		free(calls);
-		free(inp);
-		free(outp);
-		free(wrappers);
-		call_hashes_free(hashes);
-		return ir_errf(e, "out of memory");
-	}
 	int rc = 0;
 	for (int i = 0; i < k && rc == 0; i++) {
 		be_call *call = &calls[i];
@@ -703,8 +696,6 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 		LLVMBuildRetVoid(b);
 		LLVMPositionBuilderAtEnd(b, runbb);
 	}
-	free(linp);
-	free(loutp);
 
 	/* outputs that no op wrote: graph inputs, constants, repeated values */
 	for (int i = 0; i < g->noutputs && rc == 0; i++) {
@@ -744,6 +735,8 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 	}
 	free(inp);
 	free(outp);
+	free(linp);
+	free(loutp);
 	free(wrappers);
 	call_hashes_free(hashes);
 	free(calls);

@@ -574,7 +574,7 @@ runtime_dirs(char *lib, char *inc, size_t n)
 
 /* Links an object into a shared library with the whole runtime (so that
  * resc_rt_set_num_threads and the rest are callable through it); 0 or -1. */
-int
+static int
 link_shared(const char *obj, const char *so, char *err, size_t nerr)
 {
 	char lib[PATH_MAX], inc[PATH_MAX], cmd[3 * PATH_MAX + 256], tmp[PATH_MAX + 32];
@@ -757,20 +757,21 @@ cmd_compile(int argc, char **argv)
 	return 0;
 }
 
-/* Compiles g into a temporary shared object and runs it once. */
-static void
-run_native(const args *a, ir_graph *g, const void **in, void **out)
+/*
+ * Compiles g with bo (an object) into a shared object in a temporary folder,
+ * loads it and removes the files; fails with the model's name on error.
+ */
+void *
+load_native(ir_graph *g, const be_options *bo, const char *model)
 {
-	char dir[] = "/tmp/resc-run-XXXXXX";
+	char dir[] = "/tmp/resc-XXXXXX";
 	if (!mkdtemp(dir))
 		fail(NULL, "cannot create a temporary folder: %s", strerror(errno));
 	char obj[sizeof dir + 16], so[sizeof dir + 16], msg[PATH_MAX * 4];
 	snprintf(obj, sizeof obj, "%s/net.o", dir);
 	snprintf(so, sizeof so, "%s/net.so", dir);
-	be_options bo;
-	backend_options(a, "net", BE_EMIT_OBJ, &bo);
 	ir_err e = {{0}};
-	int rc = be_compile(g, &bo, obj, &e);
+	int rc = be_compile(g, bo, obj, &e);
 	ux_progress_done();
 	if (rc == 0 && link_shared(obj, so, msg, sizeof msg) != 0) {
 		ir_errf(&e, "%s", msg);
@@ -781,9 +782,19 @@ run_native(const args *a, ir_graph *g, const void **in, void **out)
 	remove(so);
 	rmdir(dir);
 	if (rc != 0)
-		fail(a->model, "%s", e.msg);
+		fail(model, "%s", e.msg);
 	if (!h)
-		fail(a->model, "cannot load the compiled model: %s", dlerror());
+		fail(model, "cannot load the compiled model: %s", dlerror());
+	return h;
+}
+
+/* Compiles g into a temporary shared object and runs it once. */
+static void
+run_native(const args *a, ir_graph *g, const void **in, void **out)
+{
+	be_options bo;
+	backend_options(a, "net", BE_EMIT_OBJ, &bo);
+	void *h = load_native(g, &bo, a->model);
 	int (*run)(const float *const *, float *const *, void *) =
 		(int (*)(const float *const *, float *const *, void *))dlsym(h, "net_run");
 	if (!run)

@@ -452,33 +452,13 @@ sym(void *h, const char *name, const char *model)
 static void
 native_build(ux_job *j, bool profile, native *n)
 {
-	char dir[] = "/tmp/resc-bench-XXXXXX";
-	if (!mkdtemp(dir))
-		fail(NULL, "cannot create a temporary folder: %s", strerror(errno));
-	char obj[sizeof dir + 16], so[sizeof dir + 16], msg[PATH_MAX * 4];
-	snprintf(obj, sizeof obj, "%s/net.o", dir);
-	snprintf(so, sizeof so, "%s/net.so", dir);
 	be_options bo = j->bo;
 	bo.name = "net";
 	bo.emit = BE_EMIT_OBJ;
 	bo.pic = true;
 	bo.profile = profile;
 	bo.progress = ux_progress_on() ? ux_progress : NULL;
-	ir_err e = {{0}};
-	int rc = be_compile(j->g, &bo, obj, &e);
-	ux_progress_done();
-	if (rc == 0 && link_shared(obj, so, msg, sizeof msg) != 0) {
-		ir_errf(&e, "%s", msg);
-		rc = -1;
-	}
-	n->h = rc == 0 ? dlopen(so, RTLD_NOW | RTLD_LOCAL) : NULL;
-	remove(obj);
-	remove(so);
-	rmdir(dir);
-	if (rc != 0)
-		fail(j->model, "%s", e.msg);
-	if (!n->h)
-		fail(j->model, "cannot load the compiled model: %s", dlerror());
+	n->h = load_native(j->g, &bo, j->model);
 	/* the shared object has its own copy of the runtime: use its functions
 	 * (no dlclose: its pool threads live on; see run_native in resc.c) */
 	n->run = (run_fn)sym(n->h, "net_run", j->model);

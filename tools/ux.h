@@ -9,7 +9,7 @@
  *
  * tools/resc.c parses the options (its tables), loads and optimises the
  * model as `resc compile` does, and calls these; they call back into
- * resc.c only for fail() and link_shared().
+ * resc.c only for fail() and load_native().
  */
 #ifndef RESC_UX_H
 #define RESC_UX_H
@@ -24,7 +24,8 @@
 /* from tools/resc.c */
 _Noreturn void fail(const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int link_shared(const char *obj, const char *so, char *err, size_t nerr);
+/* g compiled with bo into a temporary shared object, dlopen'ed (fails on error) */
+void *load_native(ir_graph *g, const be_options *bo, const char *model);
 
 /*
  * Progress on stderr ("resc: lowering op 120/176"), redrawn in place; only

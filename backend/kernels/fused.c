@@ -119,6 +119,52 @@ rk_sigmoid_mul(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		y[i] = (off + sigmoid(m[i])) * t[i];
 }
 
+/*
+ * Sums in double, in FC_LANES independent partial sums added at the end:
+ * one chain of dependent adds took 4 cycles per element (2.5 ms for
+ * resnet50's 2048x1000 classifier, which reads its 8 MB of weights in
+ * under 0.5 ms); the lanes vectorise.  The order is fixed, so the result
+ * does not depend on the task split.
+ */
+enum { FC_LANES = 8 };
+
+static double
+lanes_total(const double *acc)
+{
+	double s = 0;
+	for (int j = 0; j < FC_LANES; j++)
+		s += acc[j];
+	return s;
+}
+
+/* sum of a[0..n) */
+static double
+dsum(const float *restrict a, int64_t n)
+{
+	double acc[FC_LANES] = {0};
+	int64_t i = 0;
+	for (; i + FC_LANES <= n; i += FC_LANES)
+		for (int j = 0; j < FC_LANES; j++)
+			acc[j] += (double)a[i + j];
+	for (int j = 0; i < n; i++, j++)
+		acc[j] += (double)a[i];
+	return lanes_total(acc);
+}
+
+/* sum of a[i] * b[i] over [0, n) */
+static double
+ddot(const float *restrict a, const float *restrict b, int64_t n)
+{
+	double acc[FC_LANES] = {0};
+	int64_t i = 0;
+	for (; i + FC_LANES <= n; i += FC_LANES)
+		for (int j = 0; j < FC_LANES; j++)
+			acc[j] += (double)a[i + j] * (double)b[i + j];
+	for (int j = 0; i < n; i++, j++)
+		acc[j] += (double)a[i] * (double)b[i];
+	return lanes_total(acc);
+}
+
 void
 rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
@@ -131,17 +177,11 @@ rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	for (int64_t t = t0; t < t1; t++) {
 		const int64_t n = t / d->nmb, mb = t % d->nmb;
 		const float *xn = x + n * C * S;
-		for (int64_t c = 0; c < C; c++) {
-			double sum = 0;
-			for (int64_t i = 0; i < S; i++)
-				sum += xn[c * S + i];
-			mean[c] = (float)(sum / (double)S);
-		}
+		for (int64_t c = 0; c < C; c++)
+			mean[c] = (float)(dsum(xn + c * S, S) / (double)S);
 		const int64_t m0 = mb * d->mpt, m1 = min64(M, m0 + d->mpt);
 		for (int64_t m = m0; m < m1; m++) {
-			double a = d->has_b ? b[m] : 0.0;
-			for (int64_t c = 0; c < C; c++)
-				a += (double)w[m * C + c] * mean[c];
+			const double a = (d->has_b ? b[m] : 0.0) + ddot(w + m * C, mean, C);
 			float v = (float)a;
 			if (d->act == RK_ACT_RELU)
 				v = v < 0.0f ? 0.0f : v;

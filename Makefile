@@ -1,6 +1,7 @@
 # resc - thin driver over CMake.  See README.md.
 #   make        build everything into build/
-#   make test   install what is missing, build, run every test (ctest)
+#   make test   install what is missing, build, run every test (ctest), then
+#               the sanitizer subset in build-asan/ (SANITIZE=0 leaves it out)
 #   make demo   compile the embedded digits model and run it
 #   make bench  speed against ONNX Runtime (not part of the tests)
 #   make fuzz   libFuzzer on model loading for FUZZ_SECONDS (build-fuzz/)
@@ -29,6 +30,9 @@ models: build
 
 test: build models
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_FLAGS)
+	@if [ "$(SANITIZE)" = 0 ]; then echo "make test: SANITIZE=0, sanitizer build skipped"; else \
+	  echo "make test: the ASan+UBSan build (build-asan/) and its test subset (SANITIZE=0 skips)"; \
+	  RESC_MODELS=$(abspath $(BUILD))/models ./scripts/sanitize build-asan; fi
 
 demo: build
 	@./scripts/demo $(BUILD)
@@ -42,7 +46,7 @@ fuzz: deps
 	@./scripts/fuzz --build build-fuzz --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS)
 
 sanitize: deps models
-	@./scripts/sanitize build-asan $(CTEST_FLAGS)
+	@RESC_MODELS=$(abspath $(BUILD))/models ./scripts/sanitize build-asan $(CTEST_FLAGS)
 
 clean:
 	rm -rf $(BUILD)

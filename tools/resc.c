@@ -306,15 +306,30 @@ parse_size(const char *s, const char *what)
 	return (int64_t)v << shift;
 }
 
+/* The lists parse_args allocates (one command per process): main frees them
+ * when the command returns; a command that fails exits with them still
+ * reachable from here. */
+static void *arg_lists[3];
+
+static void
+free_arg_lists(void)
+{
+	for (int i = 0; i < 3; i++) {
+		free(arg_lists[i]);
+		arg_lists[i] = NULL;
+	}
+}
+
 static void
 parse_args(const command *c, int argc, char **argv, args *a)
 {
 	memset(a, 0, sizeof *a);
 	a->cmd = c;
 	a->opt_level = 3;
-	a->inputs = calloc((size_t)argc + 1, sizeof *a->inputs);
-	a->outputs = calloc((size_t)argc + 1, sizeof *a->outputs);
-	a->shapes = calloc((size_t)argc + 1, sizeof *a->shapes);
+	free_arg_lists();
+	a->inputs = arg_lists[0] = calloc((size_t)argc + 1, sizeof *a->inputs);
+	a->outputs = arg_lists[1] = calloc((size_t)argc + 1, sizeof *a->outputs);
+	a->shapes = arg_lists[2] = calloc((size_t)argc + 1, sizeof *a->shapes);
 	if (!a->inputs || !a->outputs || !a->shapes)
 		fail(NULL, "out of memory");
 
@@ -1155,7 +1170,7 @@ cmd_config(int argc, char **argv)
 	if (a.cflags)
 		printf("-I%s%s", inc, a.libs ? " " : "\n");
 	if (a.libs)
-		printf("-L%s -lresc_rt -lpthread -lm\n", lib);
+		printf("-L%s -lresc_rt -lpthread -lm%s\n", lib, RESC_RT_LINK_EXTRA);
 	return 0;
 }
 
@@ -1314,8 +1329,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 	for (const command *k = commands; k->name; k++)
-		if (strcmp(k->name, c) == 0)
-			return k->run(argc - 2, argv + 2);
+		if (strcmp(k->name, c) == 0) {
+			int rc = k->run(argc - 2, argv + 2);
+			free_arg_lists();
+			return rc;
+		}
 	fprintf(stderr, "resc: error: unknown command '%s' (see 'resc --help')\n", c);
 	return 1;
 }

@@ -33,10 +33,7 @@ fmin_nan(float a, float b)
 static inline float
 sigmoid(float x)
 {
-	if (x >= 0)
-		return 1.0f / (1.0f + __builtin_expf(-x));
-	float z = __builtin_expf(x);
-	return z / (1.0f + z);
+	return rk_sigmoid(x);
 }
 
 /* ---- unary ------------------------------------------------------------------ */

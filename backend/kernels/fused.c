@@ -17,10 +17,7 @@ min64(int64_t a, int64_t b)
 static inline float
 sigmoid(float x)
 {
-	if (x >= 0)
-		return 1.0f / (1.0f + __builtin_expf(-x));
-	float z = __builtin_expf(x);
-	return z / (1.0f + z);
+	return rk_sigmoid(x);
 }
 
 /* One plane: y = act(x*k + b + r), a loop LLVM vectorises. */

@@ -271,7 +271,33 @@ rk_resize(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 				wsplit[ns++] = w;
 			}
 		}
-		float *yr = y + q * OW;
+		float *restrict yr = y + q * OW;
+		if (ns <= 1) {
+			/* at most one split outer axis (the image rows): the same
+			 * arithmetic as below, without the corner loops (attention56's
+			 * 256x56x56 upsample took 9 ms through them, now well under 1) */
+			const float *restrict xa = x + off[0], *restrict xb = x + off[ns ? 1 : 0];
+			const float w = ns ? wsplit[0] : 0.0f;
+			if (lt == 2)
+				for (int64_t ox = 0; ox < OW; ox++) {
+					const int64_t j0 = tix[lb + 2 * ox], j1 = tix[lb + 2 * ox + 1];
+					const float wl = twt[lb + 2 * ox + 1];
+					/* every table index is inside the axis (lowering
+					 * clamps them), so j1 is read even when wl is 0 */
+					float v0 = xa[j0], v1 = xa[j1];
+					if (ns) {
+						v0 = (1 - w) * v0 + w * xb[j0];
+						v1 = (1 - w) * v1 + w * xb[j1];
+					}
+					yr[ox] = wl != 0 ? (1 - wl) * v0 + wl * v1 : v0;
+				}
+			else
+				for (int64_t ox = 0; ox < OW; ox++) {
+					const int64_t j0 = lt == 1 ? tix[lb + ox] : ox;
+					yr[ox] = ns ? (1 - w) * xa[j0] + w * xb[j0] : xa[j0];
+				}
+			continue;
+		}
 		for (int64_t ox = 0; ox < OW; ox++) {
 			int64_t j0 = ox, j1 = ox;
 			float wl = 0;

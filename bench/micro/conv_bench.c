@@ -9,7 +9,10 @@
  * the runtime's pool with -t), min time over repeats.  The table shows
  * GFLOP/s (2 flops per MAC), the fraction of the measured peak, and each
  * shape's count per model; the footer sums count x time per model: the
- * models' conv+gemm time as this benchmark sees it (warm caches).
+ * models' conv+gemm time as this benchmark sees it (warm caches).  With
+ * COLD=1 in the environment every repetition is preceded (untimed) by
+ * writing 256 MiB, so weights and activations come from memory, as a whole
+ * model's weights do.
  */
 #include "rk.h"
 #include "resc_rt.h"
@@ -96,6 +99,10 @@ typedef struct result {
 	int ran;
 } result;
 
+static float *cold;
+static size_t cold_n;
+static volatile float sink;
+
 int
 main(int argc, char **argv)
 {
@@ -111,6 +118,10 @@ main(int argc, char **argv)
 			filter = argv[i];
 	}
 	resc_rt_set_num_threads(threads);
+	if (getenv("COLD")) {
+		cold_n = (size_t)64 << 20;
+		cold = calloc(cold_n, sizeof *cold);
+	}
 	/* the machine may be shared: the peak is the best of probes taken
 	 * before, between and after the shapes */
 	double peak = peak_gflops(5);
@@ -125,6 +136,12 @@ main(int argc, char **argv)
 			p[i] = buffer(s->bytes[i]);
 		double best = 1e30, start = now();
 		for (int rep = 0; rep < 3 || (now() - start < secs && rep < 10000); rep++) {
+			if (cold) {
+				/* evict the caches: the model's weights come from memory */
+				for (size_t i = 0; i < cold_n; i += 16)
+					cold[i] += 1.0f;
+				sink += cold[rep % cold_n];
+			}
 			double t = now();
 			if (threads > 1)
 				resc_rt_parallel_for(s->fn, NULL, p, s->ntasks);

@@ -310,10 +310,14 @@ parse_size(const char *s, const char *what)
  * when the command returns; a command that fails exits with them still
  * reachable from here. */
 static void *arg_lists[3];
+static size_t arg_lists_len; /* entries of each list */
 
 static void
 free_arg_lists(void)
 {
+	fe_input_shape *shapes = arg_lists[2];
+	for (size_t i = 0; shapes && i < arg_lists_len; i++)
+		free((char *)shapes[i].name); /* ux_parse_shape's copy */
 	for (int i = 0; i < 3; i++) {
 		free(arg_lists[i]);
 		arg_lists[i] = NULL;
@@ -330,6 +334,7 @@ parse_args(const command *c, int argc, char **argv, args *a)
 	a->inputs = arg_lists[0] = calloc((size_t)argc + 1, sizeof *a->inputs);
 	a->outputs = arg_lists[1] = calloc((size_t)argc + 1, sizeof *a->outputs);
 	a->shapes = arg_lists[2] = calloc((size_t)argc + 1, sizeof *a->shapes);
+	arg_lists_len = (size_t)argc + 1;
 	if (!a->inputs || !a->outputs || !a->shapes)
 		fail(NULL, "out of memory");
 

@@ -437,6 +437,7 @@ typedef struct native {
 	size_t (*ws_size)(void);
 	int (*set_threads)(int);
 	void *(*alloc)(size_t);
+	void (*free)(void *);
 	void (*profile_reset)(int64_t *, int);
 } native;
 
@@ -465,6 +466,7 @@ native_build(ux_job *j, bool profile, native *n)
 	n->ws_size = (size_t (*)(void))sym(n->h, "net_workspace_size", j->model);
 	n->set_threads = (int (*)(int))sym(n->h, "resc_rt_set_num_threads", j->model);
 	n->alloc = (void *(*)(size_t))sym(n->h, "resc_rt_alloc", j->model);
+	n->free = (void (*)(void *))sym(n->h, "resc_rt_free", j->model);
 	n->profile_reset = (void (*)(int64_t *, int))sym(n->h, "resc_rt_profile_reset", j->model);
 }
 
@@ -499,6 +501,19 @@ buffers_make(const ir_graph *g, const native *n, buffers *b, const char *model)
 	b->ws = n->alloc(n->ws_size());
 	if (!b->ws)
 		fail(model, "cannot allocate the workspace (%zu bytes)", n->ws_size());
+}
+
+static void
+buffers_free(const ir_graph *g, const native *n, buffers *b)
+{
+	for (int i = 0; i < g->ninputs; i++)
+		free((void *)b->in[i]);
+	for (int i = 0; i < g->noutputs; i++)
+		free(b->out[i]);
+	free(b->in);
+	free(b->out);
+	n->free(b->ws);
+	memset(b, 0, sizeof *b);
 }
 
 static void
@@ -565,6 +580,7 @@ measure(ux_job *j, timing *t)
 	t->min_ms = ms[0];
 	t->mean_ms = sum / iters;
 	free(ms);
+	buffers_free(j->g, &n, &b);
 	n.set_threads(1); /* let its pool go idle while the next one runs */
 
 	if (!j->profile)
@@ -582,6 +598,7 @@ measure(ux_job *j, timing *t)
 	for (int i = 0; i < iters; i++)
 		run_checked(&p, &pb, j->model);
 	p.profile_reset(NULL, 0);
+	buffers_free(j->g, &p, &pb);
 	t->profiled_iters = iters;
 }
 

@@ -59,5 +59,9 @@ main(int argc, char **argv)
 		}
 	}
 	resc_rt_free(ws);
+	for (int i = 0; i < NET_NUM_INPUTS; i++)
+		free((void *)in[i]);
+	for (int i = 0; i < NET_NUM_OUTPUTS; i++)
+		free(out[i]);
 	return 0;
 }

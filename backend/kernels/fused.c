@@ -14,51 +14,27 @@ min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-/*
- * Sums in double, in FC_LANES independent partial sums added at the end:
- * one chain of dependent adds took 4 cycles per element (2.5 ms for
- * resnet50's 2048x1000 classifier, which reads its 8 MB of weights in
- * under 0.5 ms; 7.6 ms for se_resnet50's sixteen SE gates); the lanes
- * vectorise.  The order is fixed, so the result does not depend on the
- * task split.
- */
-enum { FC_LANES = 8 };
-
-static double
-lanes_total(const double *acc)
-{
-	double s = 0;
-	for (int j = 0; j < FC_LANES; j++)
-		s += acc[j];
-	return s;
-}
-
-/* sum of a[0..n) */
+/* sum of a[0..n) in lanes (rk.h) */
 static double
 dsum(const float *restrict a, int64_t n)
 {
-	double acc[FC_LANES] = {0};
-	int64_t i = 0;
-	for (; i + FC_LANES <= n; i += FC_LANES)
-		for (int j = 0; j < FC_LANES; j++)
-			acc[j] += (double)a[i + j];
-	for (int j = 0; i < n; i++, j++)
-		acc[j] += (double)a[i];
-	return lanes_total(acc);
+	double acc[RK_LANES] = {0};
+	rk_lanes_add(acc, a, n);
+	return rk_lanes_total(acc);
 }
 
-/* sum of a[i] * b[i] over [0, n) */
+/* sum of a[i] * b[i] over [0, n), in the same lanes */
 static double
 ddot(const float *restrict a, const float *restrict b, int64_t n)
 {
-	double acc[FC_LANES] = {0};
+	double acc[RK_LANES] = {0};
 	int64_t i = 0;
-	for (; i + FC_LANES <= n; i += FC_LANES)
-		for (int j = 0; j < FC_LANES; j++)
-			acc[j] += (double)a[i + j] * (double)b[i + j];
-	for (int j = 0; i < n; i++, j++)
-		acc[j] += (double)a[i] * (double)b[i];
-	return lanes_total(acc);
+	for (; i + RK_LANES <= n; i += RK_LANES)
+		for (int l = 0; l < RK_LANES; l++)
+			acc[l] += (double)a[i + l] * (double)b[i + l];
+	for (int l = 0; i < n; i++, l++)
+		acc[l] += (double)a[i] * (double)b[i];
+	return rk_lanes_total(acc);
 }
 
 static inline float
@@ -119,10 +95,10 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		for (int64_t j = 0; j < R; j++) {
 			/* w1 row j times m' (the radix groups summed), in lanes */
 			const float *restrict wj = w1 + j * C;
-			double acc[FC_LANES] = {0};
+			double acc[RK_LANES] = {0};
 			int64_t c = 0;
-			for (; c + FC_LANES <= C; c += FC_LANES)
-				for (int l = 0; l < FC_LANES; l++) {
+			for (; c + RK_LANES <= C; c += RK_LANES)
+				for (int l = 0; l < RK_LANES; l++) {
 					float v = mn[c + l];
 					for (int64_t r = 1; r < K; r++)
 						v += mn[r * C + c + l];
@@ -134,7 +110,7 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 					v += mn[r * C + c];
 				acc[l] += (double)wj[c] * v;
 			}
-			const double a = b1[j] + lanes_total(acc);
+			const double a = b1[j] + rk_lanes_total(acc);
 			h[j] = a < 0 ? 0.0f : (float)a;
 		}
 		const int64_t c0 = cb * d->cpt, c1 = min64(C, c0 + d->cpt);

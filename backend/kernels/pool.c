@@ -9,7 +9,7 @@
  * NaN propagation, averages summed in double and divided in double.
  *
  * Reductions sum in double, either one result element at a time (the
- * innermost axis is reduced: contiguous runs summed in RED_LANES partial
+ * innermost axis is reduced: contiguous runs summed in RK_LANES partial
  * sums, added in order at the end) or one result row at a time (the
  * innermost axis is kept: whole input rows are added in row-major order of
  * the reduced indices, like the interpreter).  Either way the order is fixed
@@ -163,7 +163,7 @@ rk_pool(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 
 /* ---- reductions ------------------------------------------------------------------ */
 
-enum { RED_CHUNK = 256, RED_LANES = 8 };
+enum { RED_CHUNK = 256 };
 
 void
 rk_reduce(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
@@ -206,9 +206,9 @@ rk_reduce(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			rem /= d->dims[a];
 		}
 		if (inner_red) {
-			/* RED_LANES partial sums (one dependent chain took 4 cycles an
-			 * element: 0.3 ms for an SE block's mean over 256x56x56) */
-			double acc[RED_LANES] = {0};
+			/* in lanes (rk.h): one dependent chain took 0.3 ms for an SE
+			 * block's mean over 256x56x56 */
+			double acc[RK_LANES] = {0};
 			for (int64_t q = 0; q < nodo_total; q++) {
 				int64_t off = base, rq = q;
 				for (int j = nodo - 1; j >= 0; j--) {
@@ -216,17 +216,9 @@ rk_reduce(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 					off += (rq % d->dims[a]) * st[a];
 					rq /= d->dims[a];
 				}
-				const float *restrict xp = x + off;
-				int64_t i = 0;
-				for (; i + RED_LANES <= run; i += RED_LANES)
-					for (int l = 0; l < RED_LANES; l++)
-						acc[l] += xp[i + l];
-				for (int l = 0; i < run; i++, l++)
-					acc[l] += xp[i];
+				rk_lanes_add(acc, x + off, run);
 			}
-			double sum = 0;
-			for (int l = 0; l < RED_LANES; l++)
-				sum += acc[l];
+			const double sum = rk_lanes_total(acc);
 			y[u] = (float)(d->mean ? (d->count ? sum / cnt : __builtin_nan("")) : sum);
 		} else {
 			for (int64_t c0 = 0; c0 < L; c0 += RED_CHUNK) {

@@ -115,6 +115,36 @@ rk_bitsf32(int64_t b)
 }
 
 /*
+ * Sums of floats in double in RK_LANES independent partial sums, added in
+ * order at the end: one chain of dependent adds takes 4 cycles an element
+ * (2.5 ms for resnet50's 2048x1000 classifier, 7.6 ms for se_resnet50's SE
+ * gates); the lanes vectorise.  The order is fixed by n alone, so results
+ * do not depend on the task split.  rk_lanes_add may be called on several
+ * runs before rk_lanes_total.
+ */
+enum { RK_LANES = 8 };
+
+static inline void
+rk_lanes_add(double *restrict acc, const float *restrict a, int64_t n)
+{
+	int64_t i = 0;
+	for (; i + RK_LANES <= n; i += RK_LANES)
+		for (int l = 0; l < RK_LANES; l++)
+			acc[l] += (double)a[i + l];
+	for (int l = 0; i < n; i++, l++)
+		acc[l] += (double)a[i];
+}
+
+static inline double
+rk_lanes_total(const double *acc)
+{
+	double s = 0;
+	for (int l = 0; l < RK_LANES; l++)
+		s += acc[l];
+	return s;
+}
+
+/*
  * e^x for x <= 0, without a libm call so that loops over it vectorise:
  * x = n ln2 + r with |r| <= ln2/2 (ln2 in two parts, so n ln2 is exact),
  * e^r by its degree-7 Taylor polynomial in Horner form (relative error

@@ -629,6 +629,90 @@ window_attrs(const ir_op *op, const int64_t **strides, const int64_t **pads,
 #endif
 
 /*
+ * y[i] += a * x[i * s] for i < n: the innermost loop of conv, gemm and
+ * matmul.  Instrumented per element, as the sanitizers do it, such a loop
+ * stays scalar (GCC adds ASan's checks before it vectorizes; UBSan's checks
+ * on every index step block it too), which made the sanitizer build's
+ * interpreter 5-10x slower than the regular one and its zoo tests too slow
+ * to run (docs/security.md).  So the loop itself is uninstrumented and its
+ * accesses are checked in two steps instead: each call's ranges must lie
+ * inside the whole operand tensors (a span: a few compares per call), and
+ * each span is checked addressable once, as a region, when it is made.
+ * Together that is what per-access ASan would check.  Both steps are for
+ * the ASan build only; the regular build keeps the bare loop.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) && !defined(__SANITIZE_ADDRESS__)
+#define __SANITIZE_ADDRESS__ 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define UNINSTRUMENTED __attribute__((no_sanitize("address", "undefined")))
+#elif defined(__GNUC__)
+#define UNINSTRUMENTED __attribute__((always_inline)) /* rows are short: no call */
+#else
+#define UNINSTRUMENTED
+#endif
+
+typedef struct {
+	uintptr_t lo, hi; /* the bytes [lo, hi) */
+} span;
+
+static span
+span_of(const float *p, int64_t n)
+{
+	span r = {(uintptr_t)p, (uintptr_t)(p + n)};
+#if defined(__SANITIZE_ADDRESS__)
+	void *bad = n > 0 ? __asan_region_is_poisoned((void *)p, (size_t)n * sizeof *p) : NULL;
+	if (bad) {
+		fprintf(stderr, "resc: internal error: interpreter operand of %lld floats at %p is not addressable\n",
+		        (long long)n, (const void *)p);
+		__asan_describe_address(bad);
+		__sanitizer_print_stack_trace();
+		abort();
+	}
+#endif
+	return r;
+}
+
+static inline VECTORIZE UNINSTRUMENTED void
+axpy_loop(float *restrict y, const float *restrict x, int64_t s, float a, int64_t n)
+{
+	if (s == 1)
+		for (int64_t i = 0; i < n; i++)
+			y[i] += a * x[i];
+	else
+		for (int64_t i = 0; i < n; i++)
+			y[i] += a * x[i * s];
+}
+
+static inline VECTORIZE void
+axpy_strided(span ys, float *y, span xs, const float *x, int64_t s, float a, int64_t n)
+{
+	if (n <= 0)
+		return;
+#if defined(__SANITIZE_ADDRESS__)
+	uintptr_t yb = (uintptr_t)y, xb = (uintptr_t)x;
+	if (yb < ys.lo || yb > ys.hi || (ys.hi - yb) / sizeof *y < (uint64_t)n || xb < xs.lo ||
+	    xb > xs.hi || (xs.hi - xb) / sizeof *x < (uint64_t)((n - 1) * s + 1))
+		ir_die("interpreter: a row of %lld floats lies outside its operand", (long long)n);
+#else
+	(void)ys, (void)xs;
+#endif
+	axpy_loop(y, x, s, a, n);
+}
+
+static inline VECTORIZE void
+axpy(span ys, float *y, span xs, const float *x, float a, int64_t n)
+{
+	axpy_strided(ys, y, xs, x, 1, a, n);
+}
+
+/*
  * 2-D cross-correlation.  For each output plane: zero it, then for every
  * input channel and kernel tap add weight * (the shifted input) to the
  * plane, then add the bias.  The output rows and columns that read inside
@@ -669,6 +753,7 @@ run_conv(const ir_op *op, const void *const *in, float *y, ir_err *e)
 		valid_range(OW, sw, offw[kw], W, &ow0[kw], &ow1[kw]);
 	}
 
+	span ys = span_of(y, N * M * OH * OW), xs = span_of(x, N * C * H * W);
 	for (int64_t n = 0; n < N; n++)
 	for (int64_t g = 0; g < group; g++)
 	for (int64_t m = g * MG; m < (g + 1) * MG; m++) {
@@ -686,22 +771,16 @@ run_conv(const ir_op *op, const void *const *in, float *y, ir_err *e)
 					continue; /* the tap only ever reads padding */
 				if (sh == 1 && sw == 1 && offw[kw] == 0 && c0 == 0 && c1 == OW && OW == W) {
 					/* whole rows line up: one contiguous run */
-					const float *restrict xr = xp + (r0 + offh[kh]) * W;
-					float *restrict yr = yp + r0 * OW;
-					int64_t cnt = (r1 - r0) * OW;
-					for (int64_t i = 0; i < cnt; i++)
-						yr[i] += wt * xr[i];
+					axpy(ys, yp + r0 * OW, xs, xp + (r0 + offh[kh]) * W, wt, (r1 - r0) * OW);
 					continue;
 				}
 				for (int64_t oh = r0; oh < r1; oh++) {
-					const float *restrict xr = xp + (oh * sh + offh[kh]) * W + offw[kw];
-					float *restrict yr = yp + oh * OW;
+					const float *xr = xp + (oh * sh + offh[kh]) * W + offw[kw];
+					float *yr = yp + oh * OW;
 					if (sw == 1)
-						for (int64_t ow = c0; ow < c1; ow++)
-							yr[ow] += wt * xr[ow];
+						axpy(ys, yr + c0, xs, xr + c0, wt, c1 - c0);
 					else
-						for (int64_t ow = c0; ow < c1; ow++)
-							yr[ow] += wt * xr[ow * sw];
+						axpy_strided(ys, yr + c0, xs, xr + c0 * sw, sw, wt, c1 - c0);
 				}
 			}
 		}
@@ -993,16 +1072,13 @@ run_reduce(const ir_op *op, const float *x, float *y, ir_err *e)
 static VECTORIZE void
 matmul2d(float *restrict y, const float *a, const float *b, int64_t M, int64_t K, int64_t N)
 {
+	span ys = span_of(y, M * N), bs = span_of(b, K * N);
 	for (int64_t i = 0; i < M; i++) {
 		float *restrict yr = y + i * N;
 		for (int64_t j = 0; j < N; j++)
 			yr[j] = 0;
-		for (int64_t k = 0; k < K; k++) {
-			float av = a[i * K + k];
-			const float *restrict br = b + k * N;
-			for (int64_t j = 0; j < N; j++)
-				yr[j] += av * br[j];
-		}
+		for (int64_t k = 0; k < K; k++)
+			axpy(ys, yr, bs, b + k * N, a[i * K + k], N);
 	}
 }
 
@@ -1025,6 +1101,7 @@ run_gemm(const ir_op *op, const void *const *in, float *y, ir_err *e)
 	int64_t K = av->dims[ta ? 0 : 1];
 	/* A(i,k) and B(k,j) as element offsets */
 	int64_t ai = ta ? 1 : K, ak = ta ? M : 1;
+	span ys = span_of(y, M * N), bs = span_of(b, K * N);
 	for (int64_t i = 0; i < M; i++) {
 		float *restrict yr = y + i * N;
 		if (tb) {
@@ -1039,10 +1116,7 @@ run_gemm(const ir_op *op, const void *const *in, float *y, ir_err *e)
 			for (int64_t j = 0; j < N; j++)
 				yr[j] = 0;
 			for (int64_t k = 0; k < K; k++) {
-				float aik = a[i * ai + k * ak];
-				const float *restrict br = b + k * N;
-				for (int64_t j = 0; j < N; j++)
-					yr[j] += aik * br[j];
+				axpy(ys, yr, bs, b + k * N, a[i * ai + k * ak], N);
 			}
 		}
 	}

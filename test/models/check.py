@@ -8,7 +8,8 @@ Modes:
   interp     the reference interpreter against PyTorch's output
   native     resc run (compiled to native code) against PyTorch's output
   link       resc compile -o net.o, link net.o + net.h + libresc_rt.a into
-             test/models/driver.c with a C compiler, run it, compare
+             test/models/driver.c with a C compiler, run it, compare; its
+             peak RSS must stay under the object's size + workspace + 16 MiB
   passes     resc-opt --check-numerics runs the default pipeline on the
              imported IR (the interpreter before and after every pass, on
              random inputs); then `resc inspect --json`: no standalone op of
@@ -117,6 +118,30 @@ def check_passes(a, resc, model):
         sys.exit("FAILED: workspace %.3fx its lower bound" % (ws / lb))
 
 
+# What a process running a compiled model may add to its resident size on
+# top of the object (weights and code, mapped from the executable) and the
+# workspace: the C library, the runtime's threads, the input and output
+# buffers (issue: "peaks under weights + workspace + 16 MiB").
+RSS_SLACK = 16 << 20
+
+
+def check_rss(out, obj, work, sanitized):
+    kib = [int(l.split()[2]) for l in out.splitlines() if l.startswith("peak RSS ")]
+    if len(kib) != 1:
+        sys.exit("FAILED: the driver did not report its peak RSS")
+    rss = kib[0] << 10
+    obj_bytes = sum(int(v) for v in run(["size", obj]).stdout.splitlines()[1].split()[:3])
+    hdr = open(os.path.join(work, "net.h")).read()
+    ws = int(hdr.split("NET_WORKSPACE_SIZE ")[1].split()[0])
+    bound = obj_bytes + ws + RSS_SLACK
+    print("peak RSS %.1f MiB: object %.1f MiB + workspace %.1f MiB + %d MiB = %.1f MiB allowed"
+          % (rss / 2**20, obj_bytes / 2**20, ws / 2**20, RSS_SLACK >> 20, bound / 2**20))
+    if sanitized:
+        print("(not checked: ASan's shadow memory and quarantine count as resident)")
+    elif rss > bound:
+        sys.exit("FAILED: peak RSS %.1f MiB over %.1f MiB" % (rss / 2**20, bound / 2**20))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -163,9 +188,10 @@ def main():
         xin = os.path.join(a.work, "in.raw")
         yout = os.path.join(a.work, "out.raw")
         x.tofile(xin)
-        run([exe, xin, yout])
+        r = run([exe, xin, yout])
         got = np.fromfile(yout, dtype=np.float32).reshape(want.shape)
         compare(got, want, "linked C program")
+        check_rss(r.stdout, obj, a.work, "-fsanitize=address" in flags)
     print("PASS")
 
 

@@ -6,13 +6,16 @@
  *     cc -I. driver.c net.o $(resc config --cflags --libs) -o driver
  *     ./driver in0.raw [in1.raw...] out0.raw [out1.raw...]
  *
- * The run uses a caller-provided workspace, as an embedded user would.
+ * The run uses a caller-provided workspace, as an embedded user would.  On
+ * success it prints the process's peak resident size ("peak RSS N KiB"),
+ * which check.py holds to the object's size + workspace + 16 MiB.
  */
 #include "net.h"
 #include "resc_rt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #if NET_NUM_INPUTS != 1 || NET_NUM_OUTPUTS != 1
 #error "driver.c handles models with one input and one output (the zoo's form)"
@@ -58,6 +61,9 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		printf("peak RSS %ld KiB\n", ru.ru_maxrss);
 	resc_rt_free(ws);
 	for (int i = 0; i < NET_NUM_INPUTS; i++)
 		free((void *)in[i]);

@@ -118,7 +118,10 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 	const int64_t wic = d->KH * KW * RK_BLOCK, plane = d->OH * d->OW;
 	float tmp[RK_R][RK_BLOCK] __attribute__((aligned(64)));
 	rk_vf acc[RK_R][NV];
-	if (c0 == 0) {
+	/* the conditions below test the descriptor first: a constant in generated
+	 * code, so each specialisation keeps only the branches its shape takes
+	 * (half the code and compile time of a 3x3 conv) */
+	if (d->icb >= d->Cg || c0 == 0) {
 		UNROLL for (int r = 0; r < n; r++)
 			UNROLL for (int j = 0; j < NV; j++)
 				acc[r][j] = bv[j];
@@ -132,8 +135,11 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 				acc[r][j] = rk_load(&tmp[r][j * RK_V]);
 	}
 
-	if (kyhi - kylo == 1 && kxhi - kxlo == 1) {
-		/* one tap (1x1 convolutions): a plain loop over the channels */
+	if (d->KH == 1 && d->KW == 1) {
+		/* one tap (1x1 convolutions): a plain loop over the channels; a
+		 * padded border pixel may have none */
+		if (kyhi == kylo || kxhi == kxlo)
+			goto epilogue;
 		const int64_t o = xoff + kylo * DH * W + kxlo * DW;
 		const float *restrict xc = xg + c0 * HW + o;
 		const float *restrict wc = wb + c0 * wic + (kylo * KW + kxlo) * RK_BLOCK;
@@ -182,12 +188,13 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 
 	/* epilogue: transpose through a small buffer into mvalid planes; the
 	 * residual and activation only after the last chunk */
+epilogue:
 	UNROLL for (int r = 0; r < n; r++)
 		UNROLL for (int j = 0; j < NV; j++)
 			rk_store(&tmp[r][j * RK_V], acc[r][j]);
 	const int64_t act = c1 == d->Cg ? d->act : RK_ACT_NONE;
 	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
-	if (ro && c1 == d->Cg) {
+	if (d->has_res && ro && c1 == d->Cg) {
 		for (int64_t m = 0; m < mvalid; m++) {
 			float *restrict yp = yo + m * plane;
 			const float *restrict rp = ro + m * plane;
@@ -322,7 +329,7 @@ conv_pv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const flo
 		/* two loops, not rp ? rp[i] : 0: LLVM makes that select a masked
 		 * load, which on AMD takes a microcode assist per vector when rp is
 		 * null (it was two thirds of this kernel's time) */
-		if (ro) {
+		if (d->has_res && ro) {
 			const float *restrict rp = ro + m * plane;
 			for (int i = 0; i < nv * RK_V; i++)
 				yp[i] = act_apply(t[i] + rp[i], act, lo, hi);

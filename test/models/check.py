@@ -56,7 +56,7 @@ LEFTOVERS = {
 # tensors) that the planner may use, per model; default WS_SLACK.
 WS_SLACK = 1.10
 WS_SLACK_MODEL = {
-    "resnetv2_50": 1.12, "resnetv2_50_bn": 1.12, "resnext101_32x8d": 1.15,
+    "resnetv2_50": 1.12, "resnetv2_50_bn": 1.12,
 }
 
 

@@ -333,7 +333,10 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		int64_t nch = icb >= d.Cg || icb < 1 ? 1 : ceil_div(d.Cg, icb < 8 ? 8 : icb);
 		d.icb = nch > 1 ? ceil_div(d.Cg, nch) : (d.Cg ? d.Cg : 1);
 	}
-	d.pv = d.Mg <= 8 && d.SW == 1 && d.icb == d.Cg && d.wpacked;
+	/* the vector form lower-grouped-conv chose; blocks where pixel vectors
+	 * cannot run (their tiles need every input channel in one pass) */
+	const char *algo = ir_op_string(op, "algo", "block");
+	d.pv = strcmp(algo, "pixel") == 0 && d.SW == 1 && d.icb == d.Cg && d.wpacked;
 	add_ptr(c, x);
 	add_ptr(c, wp);
 	add_ptr(c, b);

@@ -461,6 +461,12 @@ infer_conv(ir_op *op, ir_err *e)
 		return ir_errf(e, "conv: bias %s does not match %lld output channels", DIMS(b1, b), (ll)M);
 	if (check_act(op, e))
 		return -1;
+	const ir_attr *algo = find_attr(op, "algo");
+	if (algo && (algo->kind != IR_ATTR_STRING || !algo->s ||
+	             (strcmp(algo->s, "block") != 0 && strcmp(algo->s, "pixel") != 0)))
+		return ir_errf(e, "conv: attribute 'algo' must be \"block\" or \"pixel\"");
+	if (algo && strcmp(algo->s, "pixel") == 0 && strides[1] != 1)
+		return ir_errf(e, "conv: algo \"pixel\" needs stride 1 along the row, not %lld", (ll)strides[1]);
 
 	shp s = {.t = IR_F32, .rank = 4, .d = {x->dims[0], M}};
 	int64_t keff[2];

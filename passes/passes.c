@@ -21,6 +21,7 @@ const pass_info pass_table[] = {
 	{"fuse-pool-fc", pass_fuse_pool_fc, "global average pool + classifier Gemm/MatMul become one fc"},
 	{"fuse-epilogue", pass_fuse_epilogue, "fold residual add and relu/clip into the producing conv or gemm"},
 	{"subsample-conv", pass_subsample_conv, "strided 1x1 convs read a strided slice and run at stride 1"},
+	{"lower-grouped-conv", pass_lower_grouped_conv, "choose each conv's vector form (channel blocks or pixel vectors) by a cost model"},
 	{"dce", pass_dce, "remove ops and constants nothing uses"},
 	{NULL, NULL, NULL},
 };
@@ -39,7 +40,7 @@ pass_default_pipeline(int opt_level)
 {
 	if (opt_level <= 0)
 		return "canonicalize,dce";
-	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-pool-fc,fuse-epilogue,subsample-conv,dce";
+	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-pool-fc,fuse-epilogue,subsample-conv,lower-grouped-conv,dce";
 }
 
 /* Is name in the comma-separated list? */

@@ -63,5 +63,6 @@ int pass_fuse_se_gate(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_attention(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_pool_fc(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_subsample_conv(ir_graph *g, const pass_options *o, ir_err *e);
+int pass_lower_grouped_conv(ir_graph *g, const pass_options *o, ir_err *e);
 
 #endif

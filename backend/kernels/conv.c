@@ -32,9 +32,10 @@
  * when a task's input slab and weights would not fit in cache); partial
  * sums wait in y between chunks, which is exact in f32.
  *
- * Groups with few output channels (Mg <= 8, ResNeXt's early stages) leave
- * most lanes of a 16-channel block idle; at stride 1 their interior rows use
- * pixel-vector tiles instead (conv_pv_tile: vectors of consecutive output
+ * Groups with few output channels (ResNeXt's early stages) leave most lanes
+ * of a 16-channel block idle; convs the lower-grouped-conv pass marked
+ * algo = "pixel" (stride 1 along rows) use pixel-vector tiles in their
+ * interior rows instead (conv_pv_tile: vectors of consecutive output
  * pixels, scalar weights), with the same FMA order.
  *
  * Weights that are not constants (wpacked = 0) take a plain loop nest: slow,
@@ -284,7 +285,7 @@ conv_tile_n(const rk_conv_desc *restrict d, const float *restrict xg, const floa
 }
 
 /*
- * Pixel-vector tile, for groups of few output channels (Mg <= 8) at stride
+ * Pixel-vector tile, for groups of few output channels (algo "pixel") at stride
  * 1: nm output channels x nv vectors of RK_V consecutive output pixels of
  * one row, all inside the interior.  Per channel and tap it loads nv input
  * vectors and broadcasts nm weights (scalars read from the packed block), so

@@ -224,7 +224,7 @@ typedef struct rk_conv_desc {
 	int64_t ntob, nty, ntx;
 	int64_t oxlo, oxhi, oylo, oyhi;
 	int64_t icb;                        /* input channels per chunk (<= Cg) */
-	int64_t pv;                         /* 1: pixel-vector tiles (Mg <= 8, SW = 1, icb = Cg) */
+	int64_t pv;                         /* 1: pixel-vector tiles (algo "pixel", SW = 1, icb = Cg) */
 } rk_conv_desc;
 
 /* ---- rk_gemm --------------------------------------------------------------- */

@@ -641,16 +641,16 @@ window_attrs(const ir_op *op, const int64_t **strides, const int64_t **pads,
  * Together that is what per-access ASan would check.  Both steps are for
  * the ASan build only; the regular build keeps the bare loop.
  */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) && !defined(__SANITIZE_ADDRESS__)
-#define __SANITIZE_ADDRESS__ 1
+#if defined(__SANITIZE_ADDRESS__) /* GCC */
+#define RESC_ASAN 1
+#elif defined(__has_feature) /* clang */
+#if __has_feature(address_sanitizer)
+#define RESC_ASAN 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(RESC_ASAN)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
-#endif
-#if defined(__SANITIZE_ADDRESS__)
 #define UNINSTRUMENTED __attribute__((no_sanitize("address", "undefined")))
 #elif defined(__GNUC__)
 #define UNINSTRUMENTED __attribute__((always_inline)) /* rows are short: no call */
@@ -666,7 +666,7 @@ static span
 span_of(const float *p, int64_t n)
 {
 	span r = {(uintptr_t)p, (uintptr_t)(p + n)};
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(RESC_ASAN)
 	void *bad = n > 0 ? __asan_region_is_poisoned((void *)p, (size_t)n * sizeof *p) : NULL;
 	if (bad) {
 		fprintf(stderr, "resc: internal error: interpreter operand of %lld floats at %p is not addressable\n",
@@ -695,7 +695,7 @@ axpy_strided(span ys, float *y, span xs, const float *x, int64_t s, float a, int
 {
 	if (n <= 0)
 		return;
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(RESC_ASAN)
 	uintptr_t yb = (uintptr_t)y, xb = (uintptr_t)x;
 	if (yb < ys.lo || yb > ys.hi || (ys.hi - yb) / sizeof *y < (uint64_t)n || xb < xs.lo ||
 	    xb > xs.hi || (xs.hi - xb) / sizeof *x < (uint64_t)((n - 1) * s + 1))

@@ -8,8 +8,9 @@
  * intersects its own.  No one order is best for every network ("greedy by
  * size", TFLite's and ggml's, leaves resnext101 14 % over its lower bound),
  * so the planner tries a few orders (by size, by size x lifetime, by
- * definition) with first fit (the lowest free offset) and best fit (the
- * smallest gap that holds it), and keeps the smallest workspace; ties go to
+ * definition, by lifetime, by last use) with first fit (the lowest free
+ * offset) and best fit (the smallest gap that holds it), and keeps the
+ * smallest workspace; ties go to
  * the earlier strategy, so the plan is deterministic.  Graphs of more than
  * MULTI_MAX tensors (the placement is quadratic) get greedy by size only.
  * The lower bound reported is the largest total size of tensors live at one
@@ -52,6 +53,25 @@ by_area(const void *a, const void *b)
 	int64_t ax = x->size * (x->last - x->first + 1), ay = y->size * (y->last - y->first + 1);
 	if (ax != ay)
 		return ax > ay ? -1 : 1;
+	return by_size(a, b);
+}
+
+static int
+by_life(const void *a, const void *b)
+{
+	const item *x = a, *y = b;
+	int64_t lx = x->last - x->first, ly = y->last - y->first;
+	if (lx != ly)
+		return lx > ly ? -1 : 1;
+	return by_size(a, b);
+}
+
+static int
+by_end(const void *a, const void *b)
+{
+	const item *x = a, *y = b;
+	if (x->last != y->last)
+		return x->last > y->last ? -1 : 1;
 	return by_size(a, b);
 }
 
@@ -178,7 +198,7 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 		free(delta);
 	}
 
-	int (*orders[])(const void *, const void *) = {by_size, by_area, by_def};
+	int (*orders[])(const void *, const void *) = {by_size, by_area, by_def, by_life, by_end};
 	int nstrat = n <= MULTI_MAX ? 2 * (int)(sizeof orders / sizeof orders[0]) : 1;
 	int64_t total = -1;
 	int best = 0;

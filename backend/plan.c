@@ -26,63 +26,39 @@ enum { MULTI_MAX = 4096 };
 typedef struct item {
 	ir_value *v;
 	int64_t size, first, last, off;
-	int id; /* definition order: the last tie-break, so every sort is total */
+	int64_t key; /* what the current order sorts by, largest first */
+	int id;      /* definition order: the last tie-break, so every sort is total */
 } item;
 
-static int
-tie(const item *x, const item *y)
+/* The orders tried; each gives every item its key. */
+enum { BY_SIZE, BY_AREA, BY_DEF, BY_LIFE, BY_END, NORDERS };
+
+static void
+set_keys(item *it, int n, int order)
 {
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	for (int i = 0; i < n; i++) {
+		int64_t life = it[i].last - it[i].first;
+		switch (order) {
+		case BY_SIZE: it[i].key = it[i].size; break;
+		case BY_AREA: it[i].key = it[i].size * (life + 1); break;
+		case BY_DEF:  it[i].key = -it[i].first; break; /* earliest first */
+		case BY_LIFE: it[i].key = life; break;
+		default:      it[i].key = it[i].last; break;
+		}
+	}
 }
 
+/* key, then size (largest first), then definition */
 static int
-by_size(const void *a, const void *b)
+by_key(const void *a, const void *b)
 {
 	const item *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key > y->key ? -1 : 1;
 	if (x->size != y->size)
 		return x->size > y->size ? -1 : 1;
-	return tie(x, y);
-}
-
-static int
-by_area(const void *a, const void *b)
-{
-	const item *x = a, *y = b;
-	int64_t ax = x->size * (x->last - x->first + 1), ay = y->size * (y->last - y->first + 1);
-	if (ax != ay)
-		return ax > ay ? -1 : 1;
-	return by_size(a, b);
-}
-
-static int
-by_life(const void *a, const void *b)
-{
-	const item *x = a, *y = b;
-	int64_t lx = x->last - x->first, ly = y->last - y->first;
-	if (lx != ly)
-		return lx > ly ? -1 : 1;
-	return by_size(a, b);
-}
-
-static int
-by_end(const void *a, const void *b)
-{
-	const item *x = a, *y = b;
-	if (x->last != y->last)
-		return x->last > y->last ? -1 : 1;
-	return by_size(a, b);
-}
-
-static int
-by_def(const void *a, const void *b)
-{
-	const item *x = a, *y = b;
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
-	if (x->size != y->size)
-		return x->size > y->size ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -93,11 +69,12 @@ by_off(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-/* Places the items in the order cmp gives; returns the workspace size. */
+/* Places the items in the given order; returns the workspace size. */
 static int64_t
-place(item *it, item **placed, int n, int (*cmp)(const void *, const void *), bool best_fit)
+place(item *it, item **placed, int n, int order, bool best_fit)
 {
-	qsort(it, (size_t)n, sizeof *it, cmp);
+	set_keys(it, n, order);
+	qsort(it, (size_t)n, sizeof *it, by_key);
 	int64_t total = 0;
 	for (int i = 0; i < n; i++) {
 		int np = 0;
@@ -198,19 +175,18 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 		free(delta);
 	}
 
-	int (*orders[])(const void *, const void *) = {by_size, by_area, by_def, by_life, by_end};
-	int nstrat = n <= MULTI_MAX ? 2 * (int)(sizeof orders / sizeof orders[0]) : 1;
+	int nstrat = n <= MULTI_MAX ? 2 * NORDERS : 1;
 	int64_t total = -1;
 	int best = 0;
 	for (int s = 0; s < nstrat; s++) {
-		int64_t t = place(it, placed, n, orders[s / 2], s % 2);
+		int64_t t = place(it, placed, n, s / 2, s % 2);
 		if (total < 0 || t < total) {
 			total = t;
 			best = s;
 		}
 	}
 	if (best != nstrat - 1)
-		place(it, placed, n, orders[best / 2], best % 2);
+		place(it, placed, n, best / 2, best % 2);
 	for (int i = 0; i < n; i++)
 		it[i].v->mem_offset = it[i].off;
 	/* the invariant, checked where it is affordable: tensors live at the

@@ -300,8 +300,11 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	int64_t target = clamp64(macs / MACS_PER_TASK, 1, MAX_TASKS);
 	int64_t ng = d.N * d.G;
 	int64_t per_ng = target > ng ? ceil_div(target, ng) : 1;
-	d.ntob = per_ng < d.nob ? per_ng : d.nob;
-	d.tob_sz = ceil_div(d.nob, d.ntob);
+	/* blocks go to tasks in pairs: the AVX-512 kernel computes two blocks
+	 * per tile (conv.c, NBMAX), the others one after the other */
+	int64_t pairs = ceil_div(d.nob, 2);
+	d.ntob = per_ng < pairs ? per_ng : pairs;
+	d.tob_sz = 2 * ceil_div(pairs, d.ntob);
 	d.ntob = ceil_div(d.nob, d.tob_sz);
 	int64_t sp = ceil_div(target, ng * d.ntob);
 	d.ty_sz = d.OH;
@@ -342,7 +345,12 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	add_ptr(c, b);
 	add_ptr(c, r);
 	add_ptr(c, y);
-	set_call(c, "rk_conv2d", &d, sizeof d, d.N * d.G * d.ntob * d.nty * d.ntx);
+	/* flat with packed weights: the entry point whose bitcode has only the
+	 * flat case (conv.c, rk_conv2d_flat pins the fields checked here) */
+	bool flat_kernel = flat && d.wpacked && !d.pv && d.nty == 1 && d.ty_sz == 1 &&
+	                   d.oxlo == 0 && d.oxhi == d.OW && d.oylo == 0 && d.oyhi == 1;
+	set_call(c, flat_kernel ? "rk_conv2d_flat" : "rk_conv2d", &d, sizeof d,
+	         d.N * d.G * d.ntob * d.nty * d.ntx);
 	return 0;
 }
 

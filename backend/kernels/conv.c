@@ -2,14 +2,16 @@
  * conv.c - 2-D convolution, NCHW activations, packed weights.
  *
  * The micro-kernel computes a tile of RK_R output pixels along one output
- * row times one block of 16 output channels, in RK_R x 16/RK_V vector
+ * row times nb blocks of 16 output channels, in RK_R x nb x 16/RK_V vector
  * accumulators that stay in registers: for every input channel and kernel
- * tap it loads the 16 weights of the tap (one contiguous vector block of the
- * packed weights, [G][nob][Cg][KH][KW][16]), broadcasts the RK_R input
- * pixels the tap reads and does RK_R x 16/RK_V FMAs.  The epilogue (bias
- * as the accumulators' initial value, residual, activation) is applied
- * while the tile is written out transposed: 16 output planes, RK_R
- * contiguous floats each.
+ * tap it loads the nb x 16 weights of the tap (one contiguous vector block
+ * per output block of the packed weights, [G][nob][Cg][KH][KW][16]),
+ * broadcasts the RK_R input pixels the tap reads and does RK_R x nb x
+ * 16/RK_V FMAs.  nb is 2 with AVX-512 (NBMAX; each broadcast then feeds two
+ * FMAs, 28 accumulators), 1 with AVX2 (one block is already two vectors).
+ * The epilogue (bias as the accumulators' initial value, residual,
+ * activation) is applied while the tile is written out transposed: nb x 16
+ * output planes, RK_R contiguous floats each.
  *
  * Borders without tests: each task's rectangle of the output is split into
  * the interior columns [oxlo, oxhi), done in row tiles (RK_R pixels along a
@@ -21,7 +23,8 @@
  * at a time with both ranges clipped.  So every tile has one tap range for
  * all its pixels and the same branch-free inner loop; a padded 7x7 plane is
  * still mostly full tiles.  Rows are cut into balanced tiles (56 = 6x6 +
- * 4x5, not 9x6 + 2).  Every output value is the sum over its valid taps in
+ * 4x5, not 9x6 + 2) when their length is a constant of the descriptor, and
+ * into RK_R tiles plus 8, 4, 2, 1 when it depends on the task (conv_run).  Every output value is the sum over its valid taps in
  * the same order (channel, ky, kx) whatever tile computed it, so results do
  * not depend on the tiling or the task split.
  *
@@ -44,6 +47,11 @@
 #include "rk.h"
 
 #define NV (RK_BLOCK / RK_V)
+/* Output blocks per tile: two with AVX-512 (16 lanes, so one vector per
+ * block and pixel: two blocks make every broadcast input value feed two FMAs
+ * and fill 28 of the 32 zmm registers), one elsewhere (AVX2 already holds a
+ * block in two vectors). */
+#define NBMAX (RK_V == 16 ? 2 : 1)
 #define UNROLL _Pragma("GCC unroll 16")
 /* The tap loops must stay loops: unrolled, LLVM keeps input values loaded
  * for one tap in registers for the next (pixel r at tap kx+1 is pixel r+1 at
@@ -113,27 +121,29 @@ static ALWAYS_INLINE void
 conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
           const rk_vf *bv, float *restrict yo, const float *restrict ro, int64_t mvalid,
           int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
-          int64_t kxhi, int64_t c0, int64_t c1, const int n)
+          int64_t kxhi, int64_t c0, int64_t c1, const int n, const int nb)
 {
 	const int64_t W = d->W, HW = d->H * d->W, KW = d->KW, DW = d->DW, DH = d->DH;
 	const int64_t wic = d->KH * KW * RK_BLOCK, plane = d->OH * d->OW;
-	float tmp[RK_R][RK_BLOCK] __attribute__((aligned(64)));
-	rk_vf acc[RK_R][NV];
+	const int64_t wbs = d->Cg * wic; /* from one packed block to the next */
+	const int nk = nb * NV;          /* accumulator vectors per pixel */
+	float tmp[RK_R][NBMAX * RK_BLOCK] __attribute__((aligned(64)));
+	rk_vf acc[RK_R][NBMAX * NV];
 	/* the conditions below test the descriptor first: a constant in generated
 	 * code, so each specialisation keeps only the branches its shape takes
 	 * (half the code and compile time of a 3x3 conv) */
 	if (d->icb >= d->Cg || c0 == 0) {
 		UNROLL for (int r = 0; r < n; r++)
-			UNROLL for (int j = 0; j < NV; j++)
-				acc[r][j] = bv[j];
+			UNROLL for (int k = 0; k < nk; k++)
+				acc[r][k] = bv[k];
 	} else {
 		/* a later chunk of input channels: continue from the partial sums */
-		for (int64_t m = 0; m < RK_BLOCK; m++)
+		for (int64_t m = 0; m < nb * RK_BLOCK; m++)
 			UNROLL for (int r = 0; r < n; r++)
 				tmp[r][m] = m < mvalid ? yo[m * plane + r * ops] : 0.0f;
 		UNROLL for (int r = 0; r < n; r++)
-			UNROLL for (int j = 0; j < NV; j++)
-				acc[r][j] = rk_load(&tmp[r][j * RK_V]);
+			UNROLL for (int k = 0; k < nk; k++)
+				acc[r][k] = rk_load(&tmp[r][k * RK_V]);
 	}
 
 	if (d->KH == 1 && d->KW == 1) {
@@ -146,24 +156,26 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 		const float *restrict wc = wb + c0 * wic + (kylo * KW + kxlo) * RK_BLOCK;
 		if (ps == 1) /* contiguous pixels: constant offsets (what specialisation gives) */
 			for (int64_t ic = c0; ic < c1; ic++, xc += HW, wc += wic) {
-				rk_vf w[NV];
-				UNROLL for (int j = 0; j < NV; j++)
-					w[j] = rk_load(wc + j * RK_V);
+				rk_vf w[NBMAX * NV];
+				UNROLL for (int q = 0; q < nb; q++)
+					UNROLL for (int j = 0; j < NV; j++)
+						w[q * NV + j] = rk_load(wc + q * wbs + j * RK_V);
 				UNROLL for (int r = 0; r < n; r++) {
 					const float v = xc[r];
-					UNROLL for (int j = 0; j < NV; j++)
-						acc[r][j] += w[j] * v;
+					UNROLL for (int k = 0; k < nk; k++)
+						acc[r][k] += w[k] * v;
 				}
 			}
 		else
 			for (int64_t ic = c0; ic < c1; ic++, xc += HW, wc += wic) {
-				rk_vf w[NV];
-				UNROLL for (int j = 0; j < NV; j++)
-					w[j] = rk_load(wc + j * RK_V);
+				rk_vf w[NBMAX * NV];
+				UNROLL for (int q = 0; q < nb; q++)
+					UNROLL for (int j = 0; j < NV; j++)
+						w[q * NV + j] = rk_load(wc + q * wbs + j * RK_V);
 				UNROLL for (int r = 0; r < n; r++) {
 					const float v = xc[r * ps];
-					UNROLL for (int j = 0; j < NV; j++)
-						acc[r][j] += w[j] * v;
+					UNROLL for (int k = 0; k < nk; k++)
+						acc[r][k] += w[k] * v;
 				}
 			}
 	} else
@@ -174,14 +186,15 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 			const int64_t roff = xoff + ky * DH * W;
 			const float *restrict wk = wc + ky * KW * RK_BLOCK;
 			NO_UNROLL for (int64_t kx = kxlo; kx < kxhi; kx++) {
-				rk_vf w[NV];
-				UNROLL for (int j = 0; j < NV; j++)
-					w[j] = rk_load(wk + kx * RK_BLOCK + j * RK_V);
+				rk_vf w[NBMAX * NV];
+				UNROLL for (int q = 0; q < nb; q++)
+					UNROLL for (int j = 0; j < NV; j++)
+						w[q * NV + j] = rk_load(wk + q * wbs + kx * RK_BLOCK + j * RK_V);
 				const int64_t o = roff + kx * DW;
 				UNROLL for (int r = 0; r < n; r++) {
 					const float v = xc[o + r * ps];
-					UNROLL for (int j = 0; j < NV; j++)
-						acc[r][j] += w[j] * v;
+					UNROLL for (int k = 0; k < nk; k++)
+						acc[r][k] += w[k] * v;
 				}
 			}
 		}
@@ -191,8 +204,8 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 	 * residual and activation only after the last chunk */
 epilogue:
 	UNROLL for (int r = 0; r < n; r++)
-		UNROLL for (int j = 0; j < NV; j++)
-			rk_store(&tmp[r][j * RK_V], acc[r][j]);
+		UNROLL for (int k = 0; k < nk; k++)
+			rk_store(&tmp[r][k * RK_V], acc[r][k]);
 	const int64_t act = c1 == d->Cg ? d->act : RK_ACT_NONE;
 	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
 	if (d->has_res && ro && c1 == d->Cg) {
@@ -217,71 +230,112 @@ epilogue:
 	}
 }
 
-/* conv_tile with a run-time n in 1..RK_R, dispatched to constants. */
-#define RK_TILE_CASE(k)                                                                  \
-	case k:                                                                              \
-		conv_tile(d, xg, wb, bv, yo, ro, mvalid, xoff, ps, ops, kylo, kyhi, kxlo, kxhi, c0, c1, k); \
+/* conv_tile with a run-time n in 1..RK_R and nb in 1..NBMAX, dispatched to
+ * constants (cases over RK_R are never taken and compile to nothing). */
+#define RK_TILE_CASE(k, NB)                                                          \
+	case k:                                                                         \
+		if ((k) <= RK_R)                                                            \
+			conv_tile(d, xg, wb, bv, yo, ro, mvalid, xoff, ps, ops, kylo, kyhi,     \
+			          kxlo, kxhi, c0, c1, (k) <= RK_R ? (k) : 1, NB);                \
 		break;
+#define RK_TILE_SWITCH(NB)                                                           \
+	switch (n) {                                                                    \
+	RK_TILE_CASE(1, NB)                                                  \
+	RK_TILE_CASE(2, NB)                                                  \
+	RK_TILE_CASE(3, NB)                                                  \
+	RK_TILE_CASE(4, NB)                                                  \
+	RK_TILE_CASE(5, NB)                                                  \
+	RK_TILE_CASE(6, NB)                                                  \
+	RK_TILE_CASE(7, NB)                                                  \
+	RK_TILE_CASE(8, NB)                                                  \
+	RK_TILE_CASE(9, NB)                                                  \
+	RK_TILE_CASE(10, NB)                                                 \
+	RK_TILE_CASE(11, NB)                                                 \
+	RK_TILE_CASE(12, NB)                                                 \
+	RK_TILE_CASE(13, NB)                                                 \
+	RK_TILE_CASE(14, NB)                                                 \
+	RK_TILE_CASE(15, NB)                                                 \
+	RK_TILE_CASE(16, NB)                                                 \
+	default:                                                                        \
+		break;                                                                      \
+	}
+#if RK_R > 16
+#error "RK_R > 16 needs more cases"
+#endif
 
 static ALWAYS_INLINE void
 conv_tile_n(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
             const rk_vf *bv, float *restrict yo, const float *restrict ro, int64_t mvalid,
             int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
-            int64_t kxhi, int64_t c0, int64_t c1, int64_t n)
+            int64_t kxhi, int64_t c0, int64_t c1, int64_t n, int nb)
 {
-	switch (n) {
-	RK_TILE_CASE(1)
-#if RK_R >= 2
-	RK_TILE_CASE(2)
-#endif
-#if RK_R >= 3
-	RK_TILE_CASE(3)
-#endif
-#if RK_R >= 4
-	RK_TILE_CASE(4)
-#endif
-#if RK_R >= 5
-	RK_TILE_CASE(5)
-#endif
-#if RK_R >= 6
-	RK_TILE_CASE(6)
-#endif
-#if RK_R >= 7
-	RK_TILE_CASE(7)
-#endif
-#if RK_R >= 8
-	RK_TILE_CASE(8)
-#endif
-#if RK_R >= 9
-	RK_TILE_CASE(9)
-#endif
-#if RK_R >= 10
-	RK_TILE_CASE(10)
-#endif
-#if RK_R >= 11
-	RK_TILE_CASE(11)
-#endif
-#if RK_R >= 12
-	RK_TILE_CASE(12)
-#endif
-#if RK_R >= 13
-	RK_TILE_CASE(13)
-#endif
-#if RK_R >= 14
-	RK_TILE_CASE(14)
-#endif
-#if RK_R >= 15
-	RK_TILE_CASE(15)
-#endif
-#if RK_R >= 16
-	RK_TILE_CASE(16)
-#endif
-#if RK_R > 16
-#error "RK_R > 16 needs more cases"
-#endif
-	default:
-		break;
+	if (NBMAX == 2 && nb == 2)
+		RK_TILE_SWITCH(NBMAX)
+	else
+		RK_TILE_SWITCH(1)
+}
+
+/* One tile of a constant n pixels, either block count. */
+static ALWAYS_INLINE void
+conv_tile_nb(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
+             const rk_vf *bv, float *restrict yo, const float *restrict ro, int64_t mvalid,
+             int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
+             int64_t kxhi, int64_t c0, int64_t c1, const int n, int nb)
+{
+	if (NBMAX == 2 && nb == 2)
+		conv_tile(d, xg, wb, bv, yo, ro, mvalid, xoff, ps, ops, kylo, kyhi, kxlo, kxhi, c0, c1, n,
+		          NBMAX);
+	else
+		conv_tile(d, xg, wb, bv, yo, ro, mvalid, xoff, ps, ops, kylo, kyhi, kxlo, kxhi, c0, c1, n,
+		          1);
+}
+
+/*
+ * A run of len pixels with one tap range: output offset q, input offset xoff,
+ * consecutive pixels ops apart in the output and ps in the input.  When len
+ * is L (a constant of the descriptor: the run length of every task but the
+ * first or last), balanced tiles of at most two sizes (56 = 4 x 14, 7 = 7);
+ * otherwise RK_R-pixel tiles and the remainder in tiles of 8, 4, 2 and 1, so
+ * a length known only at run time instantiates five tile sizes, not RK_R
+ * (AVX-512: 14 sizes of a 28-accumulator tile were most of a model's code
+ * and compile time).
+ */
+static ALWAYS_INLINE void
+conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
+         const rk_vf *bv, float *restrict yb, const float *restrict rb, int64_t mvalid, int64_t q,
+         int64_t xoff, int64_t len, int64_t L, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi,
+         int64_t kxlo, int64_t kxhi, int64_t c0, int64_t c1, int nb)
+{
+	if (len == L) {
+		const int64_t nt = (L + RK_R - 1) / RK_R, base = nt ? L / nt : 0, extra = nt ? L % nt : 0;
+		for (int64_t i = 0; i < nt; i++) {
+			const int64_t nr = base + (i < extra);
+			conv_tile_n(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, ps, ops, kylo, kyhi,
+			            kxlo, kxhi, c0, c1, nr, nb);
+			q += nr * ops;
+			xoff += nr * ps;
+		}
+		return;
 	}
+#define RK_RUN_TILE(k)                                                                           \
+	do {                                                                                         \
+		conv_tile_nb(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, ps, ops, kylo, kyhi, \
+		             kxlo, kxhi, c0, c1, k, nb);                                                 \
+		q += (k) * ops;                                                                          \
+		xoff += (k) * ps;                                                                        \
+	} while (0)
+	for (; len >= RK_R; len -= RK_R)
+		RK_RUN_TILE(RK_R);
+	/* len < RK_R <= 16 */
+	if (RK_R > 8 && (len & 8))
+		RK_RUN_TILE(RK_R > 8 ? 8 : 1);
+	if (RK_R > 4 && (len & 4))
+		RK_RUN_TILE(RK_R > 4 ? 4 : 1);
+	if (RK_R > 2 && (len & 2))
+		RK_RUN_TILE(RK_R > 2 ? 2 : 1);
+	if (len & 1)
+		RK_RUN_TILE(1);
+#undef RK_RUN_TILE
 }
 
 /*
@@ -424,10 +478,9 @@ conv_generic(const rk_conv_desc *d, void *const *ptrs, int64_t t0, int64_t t1)
 	}
 }
 
-void
-rk_conv2d(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+static ALWAYS_INLINE void
+conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t t1)
 {
-	const rk_conv_desc *d = desc;
 	if (!d->wpacked) {
 		conv_generic(d, ptrs, t0, t1);
 		return;
@@ -454,16 +507,22 @@ rk_conv2d(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		/* the task's rectangle: interior columns, border columns, corners */
 		const int64_t cx0 = max64(x0, d->oxlo), cx1 = max64(cx0, min64(x1, d->oxhi));
 		const int64_t ry0 = max64(y0, d->oylo), ry1 = max64(ry0, min64(y1, d->oyhi));
-		for (int64_t ob = ob0; ob < ob1; ob++) {
-			const int64_t mvalid = min64(RK_BLOCK, d->Mg - ob * RK_BLOCK);
+		/* the task's output blocks, NBMAX at a time (the lowering gives
+		 * tasks pairs of blocks) */
+		for (int64_t ob = ob0, obn; ob < ob1; ob = obn) {
+			/* an even nob (a constant in generated code) always gives pairs:
+			 * no single-block tiles compiled for it */
+			const int nb = NBMAX == 2 && (d->nob % 2 == 0 || ob + 1 < ob1) ? 2 : 1;
+			obn = ob + nb;
+			const int64_t mvalid = min64(nb * RK_BLOCK, d->Mg - ob * RK_BLOCK);
 			const int64_t oc0 = g * d->Mg + ob * RK_BLOCK;
-			float bias[RK_BLOCK] __attribute__((aligned(64))) = {0};
+			float bias[NBMAX * RK_BLOCK] __attribute__((aligned(64))) = {0};
 			if (b)
 				for (int64_t m = 0; m < mvalid; m++)
 					bias[m] = b[oc0 + m];
-			rk_vf bv[NV];
-			for (int j = 0; j < NV; j++)
-				bv[j] = rk_load(bias + j * RK_V);
+			rk_vf bv[NBMAX * NV];
+			for (int k = 0; k < nb * NV; k++)
+				bv[k] = rk_load(bias + k * RK_V);
 			const float *wb = w + (g * d->nob + ob) * wblock;
 			float *yb = y + (n * d->M + oc0) * plane;
 			const float *rb = res ? res + (n * d->M + oc0) * plane : 0;
@@ -473,9 +532,9 @@ rk_conv2d(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			const int64_t c1 = min64(d->Cg, c0 + d->icb);
 
 			/* interior columns: row tiles, every kx inside, ky clipped per row */
-			const int64_t wd = cx1 - cx0, nt = (wd + RK_R - 1) / RK_R;
-			const int64_t base = nt ? wd / nt : 0, extra = nt ? wd % nt : 0;
-			for (int64_t oy = y0; oy < y1 && nt; oy++) {
+			const int64_t wd = cx1 - cx0;
+			const int64_t wfull = min64(d->tx_sz, d->oxhi - d->oxlo);
+			for (int64_t oy = y0; oy < y1 && wd > 0; oy++) {
 				int64_t kylo, kyhi;
 				tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
 				int64_t a = cx0;
@@ -489,24 +548,18 @@ rk_conv2d(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 						const int64_t q = oy * d->OW + a;
 						const int64_t xoff = (oy * d->SH - d->PT) * d->W + a * d->SW - d->PL;
 						conv_tile_n(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, d->SW, 1,
-						            kylo, kyhi, 0, d->KW, c0, c1, nr);
+						            kylo, kyhi, 0, d->KW, c0, c1, nr, nb);
 						a += nr;
 					}
 					continue;
 				}
-				for (int64_t i = 0; i < nt; i++) {
-					const int64_t nr = base + (i < extra);
-					const int64_t q = oy * d->OW + a;
-					const int64_t xoff = (oy * d->SH - d->PT) * d->W + a * d->SW - d->PL;
-					conv_tile_n(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, d->SW, 1,
-					            kylo, kyhi, 0, d->KW, c0, c1, nr);
-					a += nr;
-				}
+				conv_run(d, xg, wb, bv, yb, rb, mvalid, oy * d->OW + a,
+				         (oy * d->SH - d->PT) * d->W + a * d->SW - d->PL, wd, wfull, d->SW, 1,
+				         kylo, kyhi, 0, d->KW, c0, c1, nb);
 			}
 
 			/* border columns: column tiles over the interior rows, kx clipped */
-			const int64_t hd = ry1 - ry0, ntc = (hd + RK_R - 1) / RK_R;
-			const int64_t cbase = ntc ? hd / ntc : 0, cextra = ntc ? hd % ntc : 0;
+			const int64_t hd = ry1 - ry0, hfull = min64(d->ty_sz, d->oyhi - d->oylo);
 			for (int64_t ox = x0; ox < x1; ox++) {
 				if (ox == cx0 && cx1 > cx0)
 					ox = cx1;
@@ -514,15 +567,10 @@ rk_conv2d(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 					break;
 				int64_t kxlo, kxhi;
 				tap_range(ox, d->SW, d->PL, d->DW, d->KW, d->W, &kxlo, &kxhi);
-				int64_t a = ry0;
-				for (int64_t i = 0; i < ntc; i++) {
-					const int64_t nr = cbase + (i < cextra);
-					const int64_t q = a * d->OW + ox;
-					const int64_t xoff = (a * d->SH - d->PT) * d->W + ox * d->SW - d->PL;
-					conv_tile_n(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff,
-					            d->SH * d->W, d->OW, 0, d->KH, kxlo, kxhi, c0, c1, nr);
-					a += nr;
-				}
+				if (hd > 0)
+					conv_run(d, xg, wb, bv, yb, rb, mvalid, ry0 * d->OW + ox,
+					         (ry0 * d->SH - d->PT) * d->W + ox * d->SW - d->PL, hd, hfull,
+					         d->SH * d->W, d->OW, 0, d->KH, kxlo, kxhi, c0, c1, nb);
 				/* corners: border rows of a border column, one pixel each */
 				for (int64_t oy = y0; oy < y1; oy++) {
 					if (oy == ry0 && ry1 > ry0)
@@ -533,11 +581,42 @@ rk_conv2d(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 					tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
 					const int64_t q = oy * d->OW + ox;
 					const int64_t xoff = (oy * d->SH - d->PT) * d->W + ox * d->SW - d->PL;
-					conv_tile(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, 1, 1, kylo,
-					          kyhi, kxlo, kxhi, c0, c1, 1);
+					conv_tile_nb(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, 1, 1, kylo,
+					             kyhi, kxlo, kxhi, c0, c1, 1, nb);
 				}
 			}
 			} /* chunks */
 		}
 	}
+}
+
+void
+rk_conv2d(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	conv_body(desc, ptrs, t0, t1);
+}
+
+/*
+ * Flattened 1x1 convolutions (the lowering's "flat" case: one long row, no
+ * padding, stride 1; most of a bottleneck network's convs): the same body on a
+ * copy of the descriptor whose shape fields are pinned to what flat implies,
+ * so the kernel's bitcode already lacks the border columns, corners, tap loops
+ * and pixel vectors.  Specialising a model's calls then starts from a much
+ * smaller function (LLVM's inliner was 40 % of resnet50's compile time).
+ */
+void
+rk_conv2d_flat(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	rk_conv_desc f = *(const rk_conv_desc *)desc;
+	f.H = f.OH = 1;
+	f.KH = f.KW = f.SH = f.SW = f.DH = f.DW = 1;
+	f.PT = f.PL = 0;
+	f.oylo = 0;
+	f.oyhi = 1;
+	f.oxlo = 0;
+	f.oxhi = f.OW;
+	f.ty_sz = f.nty = 1;
+	f.pv = 0;
+	f.wpacked = 1;
+	conv_body(&f, ptrs, t0, t1);
 }

@@ -49,9 +49,10 @@
 /*
  * Convolution and gemm micro-kernels accumulate an RK_R x 16 tile (RK_R
  * output pixels or rows, 16 output channels or columns) in registers: 16/RK_V
- * vectors per pixel.  RK_R fills the register file: 28 of 32 zmm with
- * AVX-512, 12 of 16 ymm with AVX2 (2 for weights, 1 broadcast), 24 of 32 q
- * registers with NEON, 12 of 16 xmm with SSE.
+ * vectors per pixel.  RK_R fills the register file: with AVX-512 the conv
+ * kernel takes two such blocks per tile (28 of 32 zmm, conv.c NBMAX), 12 of
+ * 16 ymm with AVX2 (2 for weights, 1 broadcast), 24 of 32 q registers with
+ * NEON, 12 of 16 xmm with SSE.
  */
 #if defined(RK_FORCE_R)
 #define RK_R RK_FORCE_R
@@ -476,6 +477,7 @@ typedef struct rk_fc_desc {
 
 #define RK_KERNELS(X) \
 	X(rk_conv2d) \
+	X(rk_conv2d_flat) \
 	X(rk_gemm) \
 	X(rk_batchnorm) \
 	X(rk_unary) \

@@ -448,6 +448,68 @@ value_is_output(const ir_graph *g, const ir_value *v, int *which)
 	return false;
 }
 
+/*
+ * On entry to NAME_run, before any kernel reads them: the constants of at
+ * least ADOPT_MIN bytes go to resc_rt_adopt_weights (runtime/weights.c),
+ * which moves them from the executable's file mapping to anonymous memory
+ * on the first call.
+ */
+enum { ADOPT_MIN = 64 << 10 };
+
+static int
+adopt_weights(cg *c, const be_call *calls, int ncalls, ir_err *e)
+{
+	int cap = 0, n = 0;
+	for (int i = 0; i < ncalls; i++)
+		cap += calls[i].nptrs;
+	LLVMValueRef *ptrs = calloc((size_t)cap + 1, sizeof *ptrs);
+	LLVMValueRef *sizes = calloc((size_t)cap + 1, sizeof *sizes);
+	if (!ptrs || !sizes) {
+		free(ptrs);
+		free(sizes);
+		return ir_errf(e, "out of memory");
+	}
+	for (int i = 0; i < ncalls; i++)
+		for (int j = 0; j < calls[i].nptrs; j++) {
+			ir_value *v = calls[i].ptrs[j];
+			if (!v || !v->is_const || ir_value_nbytes(v) < ADOPT_MIN)
+				continue;
+			bool seen = v->aux >= 0 && c->cglobals[v->aux] != NULL;
+			LLVMValueRef gv = const_global(c, v, e);
+			if (!gv) {
+				free(ptrs);
+				free(sizes);
+				return -1;
+			}
+			if (seen)
+				continue;
+			ptrs[n] = gv;
+			sizes[n++] = LLVMConstInt(c->i64, (unsigned long long)ir_value_nbytes(v), 0);
+		}
+	if (n > 0) {
+		char name[300];
+		LLVMValueRef arr[3];
+		LLVMValueRef inits[3] = {LLVMConstArray2(c->ptr, ptrs, (uint64_t)n),
+		                         LLVMConstArray2(c->i64, sizes, (uint64_t)n),
+		                         LLVMConstInt(c->i32, 0, 0)};
+		const char *what[3] = {"weights", "weight_sizes", "weights_adopted"};
+		for (int q = 0; q < 3; q++) {
+			snprintf(name, sizeof name, "%s.%s", c->o->name, what[q]);
+			arr[q] = LLVMAddGlobal(c->mod, LLVMTypeOf(inits[q]), name);
+			LLVMSetInitializer(arr[q], inits[q]);
+			LLVMSetLinkage(arr[q], LLVMPrivateLinkage);
+			LLVMSetGlobalConstant(arr[q], q < 2);
+		}
+		LLVMTypeRef pt[4] = {c->ptr, c->ptr, c->i64, c->ptr};
+		LLVMValueRef fn = declare(c, "resc_rt_adopt_weights", LLVMFunctionType(c->voidt, pt, 4, 0));
+		LLVMValueRef args[4] = {arr[0], arr[1], LLVMConstInt(c->i64, (unsigned long long)n, 0), arr[2]};
+		LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, 4, "");
+	}
+	free(ptrs);
+	free(sizes);
+	return 0;
+}
+
 static int
 build_module(cg *c, int64_t ws_size, ir_err *e)
 {
@@ -585,6 +647,17 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 		LLVMValueRef ov[2] = {LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 1, 0),
 		                      LLVMConstInt(LLVMInt1TypeInContext(c->ctx), 0, 0)};
 		LLVMAddIncoming(owned, ov, from, 2);
+	}
+
+	if (adopt_weights(c, calls, k, e) != 0) {
+		free(inp);
+		free(outp);
+		free(linp);
+		free(loutp);
+		free(wrappers);
+		call_hashes_free(hashes);
+		free(calls);
+		return -1;
 	}
 
 	/*
@@ -1032,6 +1105,9 @@ be_write_header(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 	        " * are safe when each has its own workspace and outputs.\n"
 	        " * Returns 0, or -1 for a NULL argument, -2 for a misaligned workspace,\n"
 	        " * -3 when the workspace cannot be allocated (resc_rt_strerror() names them).\n"
+	        " * On Linux the first call moves the large weights from the executable's\n"
+	        " * file mapping to anonymous memory (resc_rt_adopt_weights() in resc_rt.h;\n"
+	        " * RESC_ADOPT_WEIGHTS=0 in the environment keeps the file mapping).\n"
 	        " */\n", U, U, o->name);
 	fprintf(f, "int %s_run(const float *const *inputs, float *const *outputs, void *workspace);\n\n", o->name);
 	fprintf(f, "#ifdef __cplusplus\n}\n#endif\n#endif\n");

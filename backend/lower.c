@@ -345,12 +345,15 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	add_ptr(c, b);
 	add_ptr(c, r);
 	add_ptr(c, y);
-	/* flat with packed weights: the entry point whose bitcode has only the
-	 * flat case (conv.c, rk_conv2d_flat pins the fields checked here) */
+	/* the entry point (conv.c): _flat has only the flat case (it pins the
+	 * fields checked here), _p computes two blocks per tile with AVX-512 and
+	 * needs an even nob (tasks get an even number of blocks, above) */
 	bool flat_kernel = flat && d.wpacked && !d.pv && d.nty == 1 && d.ty_sz == 1 &&
 	                   d.oxlo == 0 && d.oxhi == d.OW && d.oylo == 0 && d.oyhi == 1;
-	set_call(c, flat_kernel ? "rk_conv2d_flat" : "rk_conv2d", &d, sizeof d,
-	         d.N * d.G * d.ntob * d.nty * d.ntx);
+	bool pair_kernel = d.wpacked && !d.pv && d.nob % 2 == 0 && d.tob_sz % 2 == 0;
+	static const char *const names[2][2] = {{"rk_conv2d", "rk_conv2d_p"},
+	                                        {"rk_conv2d_flat", "rk_conv2d_flat_p"}};
+	set_call(c, names[flat_kernel][pair_kernel], &d, sizeof d, d.N * d.G * d.ntob * d.nty * d.ntx);
 	return 0;
 }
 

@@ -59,6 +59,25 @@ void resc_rt_free(void *p);
 const char *resc_rt_strerror(int code);
 
 /*
+ * Called by generated NAME_run() on entry (once per model and process: the
+ * first call does the work under a lock, later ones return after one atomic
+ * load of *done).  The weights of a compiled model are read-only data of the
+ * executable, so the system maps them from the file's page cache; on Linux
+ * this moves the n large ones, p[i] .. p[i] + size[i] (whole pages only), to
+ * private anonymous memory with the same contents: each piece is copied into
+ * a fresh mapping, made read-only, and moved over the old pages with
+ * mremap(), so the bytes never change under a reader.  Why: on the Zen 5
+ * development VM, one run in two to four of a model whose weights were
+ * file-backed took 2-3x its time whenever another process was busy, and none
+ * did once they were anonymous (docs/embedding.md).  Peak memory grows by
+ * at most 2 MiB during the move; resident size after it is the same.
+ * RESC_ADOPT_WEIGHTS=0 in the environment keeps the file mapping.  Does
+ * nothing elsewhere than Linux, and leaves a piece mapped from the file when
+ * a system call fails.
+ */
+void resc_rt_adopt_weights(const void *const *p, const int64_t *size, int64_t n, int32_t *done);
+
+/*
  * Profiling (code compiled with per-op profiling, `resc bench --profile`):
  * such code calls begin/end around op i of NAME_run, which add the time in
  * between to ns_per_op[i] of the buffer last given to reset (which zeroes

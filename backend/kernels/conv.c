@@ -479,7 +479,8 @@ conv_generic(const rk_conv_desc *d, void *const *ptrs, int64_t t0, int64_t t1)
 }
 
 static ALWAYS_INLINE void
-conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t t1)
+conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t t1,
+          const int pairs)
 {
 	if (!d->wpacked) {
 		conv_generic(d, ptrs, t0, t1);
@@ -510,9 +511,9 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 		/* the task's output blocks, NBMAX at a time (the lowering gives
 		 * tasks pairs of blocks) */
 		for (int64_t ob = ob0, obn; ob < ob1; ob = obn) {
-			/* an even nob (a constant in generated code) always gives pairs:
-			 * no single-block tiles compiled for it */
-			const int nb = NBMAX == 2 && (d->nob % 2 == 0 || ob + 1 < ob1) ? 2 : 1;
+			/* pairs: every task has an even number of blocks (the lowering
+			 * picks the _p entry points only for an even nob) */
+			const int nb = pairs ? NBMAX : 1;
 			obn = ob + nb;
 			const int64_t mvalid = min64(nb * RK_BLOCK, d->Mg - ob * RK_BLOCK);
 			const int64_t oc0 = g * d->Mg + ob * RK_BLOCK;
@@ -538,7 +539,7 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 				int64_t kylo, kyhi;
 				tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
 				int64_t a = cx0;
-				if (d->pv) {
+				if (!pairs && d->pv) {
 					/* few channels per group: pixel vectors first, the rest in row tiles */
 					a += conv_pv_row(d, xg, wb, bias, yb, rb, mvalid, oy, a, wd, kylo, kyhi);
 					const int64_t wr = cx1 - a, ntr = (wr + RK_R - 1) / RK_R;
@@ -547,8 +548,9 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 						const int64_t nr = br + (i < er);
 						const int64_t q = oy * d->OW + a;
 						const int64_t xoff = (oy * d->SH - d->PT) * d->W + a * d->SW - d->PL;
+						/* nb is 1 here: pixel-vector groups have <= 10 channels */
 						conv_tile_n(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, d->SW, 1,
-						            kylo, kyhi, 0, d->KW, c0, c1, nr, nb);
+						            kylo, kyhi, 0, d->KW, c0, c1, nr, 1);
 						a += nr;
 					}
 					continue;
@@ -559,7 +561,7 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 			}
 
 			/* border columns: column tiles over the interior rows, kx clipped */
-			const int64_t hd = ry1 - ry0, hfull = min64(d->ty_sz, d->oyhi - d->oylo);
+			const int64_t hd = ry1 - ry0;
 			for (int64_t ox = x0; ox < x1; ox++) {
 				if (ox == cx0 && cx1 > cx0)
 					ox = cx1;
@@ -567,9 +569,12 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 					break;
 				int64_t kxlo, kxhi;
 				tap_range(ox, d->SW, d->PL, d->DW, d->KW, d->W, &kxlo, &kxhi);
+				/* L = -1: RK_R tiles and 8, 4, 2, 1 only (a border column is
+				 * a small part of the work; the balanced sizes' 16-way
+				 * dispatch here doubled the kernel's build time) */
 				if (hd > 0)
 					conv_run(d, xg, wb, bv, yb, rb, mvalid, ry0 * d->OW + ox,
-					         (ry0 * d->SH - d->PT) * d->W + ox * d->SW - d->PL, hd, hfull,
+					         (ry0 * d->SH - d->PT) * d->W + ox * d->SW - d->PL, hd, -1,
 					         d->SH * d->W, d->OW, 0, d->KH, kxlo, kxhi, c0, c1, nb);
 				/* corners: border rows of a border column, one pixel each */
 				for (int64_t oy = y0; oy < y1; oy++) {
@@ -590,22 +595,36 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 	}
 }
 
+/*
+ * The entry points.  Each is the same body with some choices fixed, so that
+ * the kernel's bitcode holds four smaller functions instead of one with every
+ * tile variant (with AVX-512's two-block tiles, one function took clang three
+ * minutes to compile and LLVM's inliner 40 % of a model's compile time):
+ *
+ *   rk_conv2d         one output block per tile
+ *   rk_conv2d_p       NBMAX blocks per tile: nob even (lower.c)
+ *   rk_conv2d_flat    flattened 1x1 convolutions (the lowering's "flat" case:
+ *                     one long row, no padding, stride 1; most of a bottleneck
+ *                     network's convs), on a copy of the descriptor whose shape
+ *                     fields are pinned to what flat implies, so the function
+ *                     lacks the border columns, corners, tap loops and pixel
+ *                     vectors
+ *   rk_conv2d_flat_p  both
+ */
 void
 rk_conv2d(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
-	conv_body(desc, ptrs, t0, t1);
+	conv_body(desc, ptrs, t0, t1, 0);
 }
 
-/*
- * Flattened 1x1 convolutions (the lowering's "flat" case: one long row, no
- * padding, stride 1; most of a bottleneck network's convs): the same body on a
- * copy of the descriptor whose shape fields are pinned to what flat implies,
- * so the kernel's bitcode already lacks the border columns, corners, tap loops
- * and pixel vectors.  Specialising a model's calls then starts from a much
- * smaller function (LLVM's inliner was 40 % of resnet50's compile time).
- */
 void
-rk_conv2d_flat(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+rk_conv2d_p(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	conv_body(desc, ptrs, t0, t1, 1);
+}
+
+static ALWAYS_INLINE void
+conv_flat(const void *desc, void *const *ptrs, int64_t t0, int64_t t1, const int pairs)
 {
 	rk_conv_desc f = *(const rk_conv_desc *)desc;
 	f.H = f.OH = 1;
@@ -618,5 +637,17 @@ rk_conv2d_flat(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	f.ty_sz = f.nty = 1;
 	f.pv = 0;
 	f.wpacked = 1;
-	conv_body(&f, ptrs, t0, t1);
+	conv_body(&f, ptrs, t0, t1, pairs);
+}
+
+void
+rk_conv2d_flat(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	conv_flat(desc, ptrs, t0, t1, 0);
+}
+
+void
+rk_conv2d_flat_p(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	conv_flat(desc, ptrs, t0, t1, 1);
 }

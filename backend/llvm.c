@@ -649,16 +649,7 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 		LLVMAddIncoming(owned, ov, from, 2);
 	}
 
-	if (adopt_weights(c, calls, k, e) != 0) {
-		free(inp);
-		free(outp);
-		free(linp);
-		free(loutp);
-		free(wrappers);
-		call_hashes_free(hashes);
-		free(calls);
-		return -1;
-	}
+	int rc = adopt_weights(c, calls, k, e); /* on failure no call is emitted */
 
 	/*
 	 * The calls.  A graph of more than PART_MIN ops gets them in a chain of
@@ -673,7 +664,6 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 	LLVMValueRef *pinp = inp, *poutp = outp;        /* loaded there, lazily in a part */
 	LLVMBasicBlockRef runbb = NULL;
 	LLVMTypeRef part_ty = LLVMFunctionType(c->voidt, run_params, 3, 0);
-	int rc = 0;
 	for (int i = 0; i < k && rc == 0; i++) {
 		be_call *call = &calls[i];
 		if (parts && i % PART_OPS == 0) {

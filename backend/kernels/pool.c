@@ -1,12 +1,14 @@
 /*
  * pool.c - max/average pooling and sum/mean reductions.
  *
- * Pooling works one output row at a time: the columns whose whole window is
- * inside the input ([oxlo, oxhi), from the descriptor) are done tap by tap
- * over the row (a contiguous loop when the stride is 1, which vectorises),
- * the border columns one by one with clipped windows.  Each output still
- * sees its window in the interpreter's order (rows, then columns), max with
- * NaN propagation, averages summed in double and divided in double.
+ * Pooling works one output row at a time.  Max pooling takes the max down
+ * the window's rows first (whole input rows, vectorised) into a column
+ * buffer, then along each window's columns of it (maxpool_row).  Average
+ * pooling does the columns whose whole window is inside the input ([oxlo,
+ * oxhi), from the descriptor) tap by tap over the row (a contiguous loop
+ * when the stride is 1, which vectorises), the border columns one by one
+ * with clipped windows, each window in the interpreter's order (rows, then
+ * columns), summed in double and divided in double.  Max propagates NaN.
  *
  * Reductions sum in double, either one result element at a time (the
  * innermost axis is reduced: contiguous runs summed in RK_LANES partial
@@ -49,45 +51,74 @@ fmax_nan(float a, float b)
 
 enum { POOL_CHUNK = 128 };
 
+/* Input columns a max-pooling row keeps in its column buffer (2 KiB). */
+enum { MAXPOOL_COLS = 512 };
+
+/*
+ * One output row of max pooling, in two passes over a chunk of the input
+ * row's columns: the max down the window's rows into t (contiguous, so it
+ * vectorises), then the max along each window's columns of t.  Columns in
+ * the padding are -inf in t, which no value beats (-inf itself, or NaN,
+ * wins as it would have), so border windows need no clipping.  The result
+ * is the window's max with NaN propagation, as in the interpreter; only the
+ * order in which equal values meet differs (the sign of a zero max).
+ */
 static void
 maxpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr, int64_t oy)
 {
-	const int64_t W = d->W, SW = d->SW, DW = d->DW, PL = d->PL;
+	const int64_t W = d->W, SW = d->SW, DW = d->DW, PL = d->PL, KW = d->KW;
 	const int64_t iy0 = oy * d->SH - d->PT;
 	const int64_t kylo = max64(0, ceildiv(-iy0, d->DH));
 	const int64_t kyhi = min64(d->KH, floordiv(d->H - 1 - iy0, d->DH) + 1);
-	/* interior columns, tap by tap */
-	for (int64_t ox = d->oxlo; ox < d->oxhi; ox++)
-		yr[ox] = -__builtin_inff();
-	for (int64_t ky = kylo; ky < kyhi; ky++) {
-		const float *restrict xr = xp + (iy0 + ky * d->DH) * W;
-		for (int64_t kx = 0; kx < d->KW; kx++) {
-			const int64_t off = kx * DW - PL;
-			if (SW == 1)
-				for (int64_t ox = d->oxlo; ox < d->oxhi; ox++)
-					yr[ox] = fmax_nan(xr[ox + off], yr[ox]);
-			else
-				for (int64_t ox = d->oxlo; ox < d->oxhi; ox++)
-					yr[ox] = fmax_nan(xr[ox * SW + off], yr[ox]);
-		}
-	}
-	/* borders */
-	for (int64_t ox = 0; ox < d->OW; ox++) {
-		if (ox == d->oxlo && d->oxhi > d->oxlo)
-			ox = d->oxhi;
-		if (ox >= d->OW)
-			break;
-		const int64_t ix0 = ox * SW - PL;
-		float m = -__builtin_inff();
-		for (int64_t ky = kylo; ky < kyhi; ky++) {
-			const float *xr = xp + (iy0 + ky * d->DH) * W;
-			for (int64_t kx = 0; kx < d->KW; kx++) {
-				const int64_t ix = ix0 + kx * DW;
-				if (ix >= 0 && ix < W)
-					m = fmax_nan(xr[ix], m);
+	const int64_t span = (KW - 1) * DW + 1; /* input columns of one window */
+	/* output columns per chunk: their windows' columns fit in t (a window
+	 * too wide for t gets one output per chunk and the slow path below) */
+	const int64_t per = span <= MAXPOOL_COLS ? (MAXPOOL_COLS - span) / SW + 1 : 0;
+	float t[MAXPOOL_COLS];
+	if (per < 1) {
+		for (int64_t ox = 0; ox < d->OW; ox++) {
+			float m = -__builtin_inff();
+			for (int64_t ky = kylo; ky < kyhi; ky++) {
+				const float *xr = xp + (iy0 + ky * d->DH) * W;
+				for (int64_t kx = 0; kx < KW; kx++) {
+					const int64_t ix = ox * SW - PL + kx * DW;
+					if (ix >= 0 && ix < W)
+						m = fmax_nan(xr[ix], m);
+				}
 			}
+			yr[ox] = m;
 		}
-		yr[ox] = m;
+		return;
+	}
+	for (int64_t o0 = 0; o0 < d->OW; o0 += per) {
+		const int64_t o1 = min64(d->OW, o0 + per);
+		const int64_t i0 = o0 * SW - PL, n = (o1 - 1 - o0) * SW + span;
+		/* t[j] is input column i0 + j; [a, b) of t lies inside the row */
+		const int64_t a = min64(n, max64(0, -i0)), b = max64(a, min64(n, W - i0));
+		for (int64_t j = 0; j < a; j++)
+			t[j] = -__builtin_inff();
+		for (int64_t j = b; j < n; j++)
+			t[j] = -__builtin_inff();
+		if (kyhi > kylo) {
+			const float *restrict xr = xp + (iy0 + kylo * d->DH) * W + i0;
+			for (int64_t j = a; j < b; j++)
+				t[j] = xr[j];
+			for (int64_t ky = kylo + 1; ky < kyhi; ky++) {
+				xr = xp + (iy0 + ky * d->DH) * W + i0;
+				for (int64_t j = a; j < b; j++)
+					t[j] = fmax_nan(xr[j], t[j]);
+			}
+		} else {
+			for (int64_t j = a; j < b; j++)
+				t[j] = -__builtin_inff();
+		}
+		for (int64_t ox = o0; ox < o1; ox++) {
+			const float *tw = t + (ox - o0) * SW;
+			float m = tw[0];
+			for (int64_t kx = 1; kx < KW; kx++)
+				m = fmax_nan(tw[kx * DW], m);
+			yr[ox] = m;
+		}
 	}
 }
 

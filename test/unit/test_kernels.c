@@ -859,6 +859,12 @@ test_pool(void)
 	pool_case("3x3 d2 asym", true, 1, 4, 13, 12, 3, 3, 1, 2, 1, 2, 0, 1, 2, 2, 0, 0);
 	pool_case("3x3 s1 p1", true, 1, 5, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0);
 	pool_case("5x1", true, 1, 2, 9, 4, 5, 1, 1, 1, 2, 0, 2, 0, 1, 1, 0, 0);
+	/* rows wider than maxpool_row's column buffer (512): chunks of output
+	 * columns, and windows wider than the buffer (its one-by-one path) */
+	pool_case("3x3 s2 p1 row of 1200", true, 1, 2, 5, 1200, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0);
+	pool_case("1x3 s1 d3 row of 700", true, 1, 1, 2, 700, 1, 3, 1, 1, 0, 3, 0, 3, 1, 3, 0, 0);
+	pool_case("1x600 s7 p3", true, 1, 2, 3, 650, 1, 600, 1, 7, 0, 3, 0, 3, 1, 1, 0, 0);
+	pool_case("1x1 s3", true, 1, 2, 7, 20, 1, 1, 3, 3, 0, 0, 0, 0, 1, 1, 0, 0);
 	for (int cip = 0; cip <= 1; cip++) {
 		char w[64];
 		snprintf(w, sizeof w, "3x3 s2 p1 cip%d", cip);

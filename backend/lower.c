@@ -43,6 +43,15 @@ enum {
 	BYTES_PER_TASK = 256 << 10, /* copies */
 };
 #define MACS_PER_TASK ((int64_t)1 << 20)
+/* Flattened 1x1 convs of at least this many pixels take conv.c's
+ * pixel-vector kernel (rk_conv2d_flat_v): 56x56 to 14x14 planes ran at
+ * 60-90 % of the FMA peak in the block kernel and at 83-100 % in pixel
+ * vectors; 7x7 planes (3 vectors and a pixel) ran slower in pixel vectors
+ * (bench/micro on AVX-512, docs/bench.md). */
+/* (at least 16 = RK_V, which conv.c's tail tile needs) */
+#ifndef FLAT_V_MIN_PIXELS
+#define FLAT_V_MIN_PIXELS 128
+#endif
 #ifndef CONV_CACHE
 #define CONV_CACHE ((int64_t)512 << 10) /* bytes of input and weights a conv task keeps hot */
 #endif
@@ -307,13 +316,19 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	d.tob_sz = 2 * ceil_div(pairs, d.ntob);
 	d.ntob = ceil_div(d.nob, d.tob_sz);
 	int64_t sp = ceil_div(target, ng * d.ntob);
+	/* flat 1x1 over large planes with whole blocks: pixel vectors */
+	const char *algo = ir_op_string(op, "algo", "block");
+	bool flat_v = flat && d.wpacked && strcmp(algo, "pixel") != 0 && d.Mg % RK_BLOCK == 0 &&
+	              d.OW >= FLAT_V_MIN_PIXELS;
 	d.ty_sz = d.OH;
 	d.nty = 1;
 	d.tx_sz = d.OW;
 	d.ntx = 1;
 	if (sp > 1 && flat) {
-		/* segments of a multiple of 84 pixels (RK_R is 14, 6 or 3) */
-		int64_t seg = ceil_div(ceil_div(d.OW, sp), 84) * 84;
+		/* segments of a multiple of 84 pixels (RK_R is 14, 6 or 3), or of 192
+		 * for pixel vectors (3 vectors of 16, 8 or 4 pixels) */
+		int64_t unit = flat_v ? 192 : 84;
+		int64_t seg = ceil_div(ceil_div(d.OW, sp), unit) * unit;
 		d.tx_sz = seg < d.OW ? seg : d.OW;
 		d.ntx = ceil_div(d.OW, d.tx_sz);
 	} else if (sp > 1) {
@@ -338,7 +353,8 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	}
 	/* the vector form lower-grouped-conv chose; blocks where pixel vectors
 	 * cannot run (their tiles need every input channel in one pass) */
-	const char *algo = ir_op_string(op, "algo", "block");
+	if (flat_v)
+		d.icb = d.Cg; /* its tiles hold a few pixels of every channel */
 	d.pv = strcmp(algo, "pixel") == 0 && d.SW == 1 && d.icb == d.Cg && d.wpacked;
 	add_ptr(c, x);
 	add_ptr(c, wp);
@@ -353,7 +369,10 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	bool pair_kernel = d.wpacked && !d.pv && d.nob % 2 == 0 && d.tob_sz % 2 == 0;
 	static const char *const names[2][2] = {{"rk_conv2d", "rk_conv2d_p"},
 	                                        {"rk_conv2d_flat", "rk_conv2d_flat_p"}};
-	set_call(c, names[flat_kernel][pair_kernel], &d, sizeof d, d.N * d.G * d.ntob * d.nty * d.ntx);
+	const char *kernel = names[flat_kernel][pair_kernel];
+	if (flat_kernel && flat_v)
+		kernel = "rk_conv2d_flat_v";
+	set_call(c, kernel, &d, sizeof d, d.N * d.G * d.ntob * d.nty * d.ntx);
 	return 0;
 }
 

@@ -480,6 +480,7 @@ typedef struct rk_fc_desc {
 	X(rk_conv2d_p) \
 	X(rk_conv2d_flat) \
 	X(rk_conv2d_flat_p) \
+	X(rk_conv2d_flat_v) \
 	X(rk_gemm) \
 	X(rk_batchnorm) \
 	X(rk_unary) \

@@ -101,8 +101,11 @@ static pool P = {
 };
 
 /* Set on pool threads, and on a caller while it runs tasks: nested calls
- * of parallel_for run inline. */
-static _Thread_local bool in_task;
+ * of parallel_for run inline.  Initial-exec, so that reading it never calls
+ * __tls_get_addr, also where the runtime is part of a dlopen'ed model (resc
+ * run): LeakSanitizer's tracking of such dynamic TLS blocks crashed at exit
+ * in the ASan build (zoo/native/se_resnext50_32x4d, 2026-11-29). */
+static _Thread_local bool in_task __attribute__((tls_model("initial-exec")));
 
 static int
 default_threads(void)

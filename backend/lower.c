@@ -47,8 +47,8 @@ enum {
  * pixel-vector kernel (rk_conv2d_flat_v): 56x56 to 14x14 planes ran at
  * 60-90 % of the FMA peak in the block kernel and at 83-100 % in pixel
  * vectors; 7x7 planes (3 vectors and a pixel) ran slower in pixel vectors
- * (bench/micro on AVX-512, docs/bench.md). */
-/* (at least 16 = RK_V, which conv.c's tail tile needs) */
+ * (bench/micro on AVX-512, docs/bench.md).  At least 16 (RK_V): conv.c's
+ * tail tile needs a whole vector of the plane. */
 #ifndef FLAT_V_MIN_PIXELS
 #define FLAT_V_MIN_PIXELS 128
 #endif

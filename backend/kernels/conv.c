@@ -127,6 +127,19 @@ act_vec(rk_vf v, int64_t act, float lo, float hi)
 	return v;
 }
 
+/* The epilogue of a pixel-vector tile's accumulator r: the residual at
+ * ro + off (read only when the descriptor has one: a test of the pointer
+ * itself made LLVM emit masked loads, which on AMD take a microcode assist
+ * when it is null) and the activation. */
+static ALWAYS_INLINE rk_vf
+epi_vec(const rk_conv_desc *restrict d, rk_vf r, const float *restrict ro, int64_t off, float lo,
+        float hi)
+{
+	if (d->has_res)
+		r += rk_load(ro + off);
+	return act_vec(r, d->act, lo, hi);
+}
+
 /*
  * One tile: n pixels (a constant at every call site, <= RK_R) x one block of
  * 16 output channels, all with the same tap ranges [kylo, kyhi) x [kxlo,
@@ -393,25 +406,11 @@ conv_pv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const flo
 			}
 		}
 	}
-	const int64_t act = d->act;
 	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
-	UNROLL for (int m = 0; m < nm; m++) {
-		float t[2 * RK_V] __attribute__((aligned(64)));
+	UNROLL for (int m = 0; m < nm; m++)
 		UNROLL for (int v = 0; v < nv; v++)
-			rk_store(t + v * RK_V, acc[m][v]);
-		float *restrict yp = yo + m * plane;
-		/* two loops, not rp ? rp[i] : 0: LLVM makes that select a masked
-		 * load, which on AMD takes a microcode assist per vector when rp is
-		 * null (it was two thirds of this kernel's time) */
-		if (d->has_res && ro) {
-			const float *restrict rp = ro + m * plane;
-			for (int i = 0; i < nv * RK_V; i++)
-				yp[i] = act_apply(t[i] + rp[i], act, lo, hi);
-		} else {
-			for (int i = 0; i < nv * RK_V; i++)
-				yp[i] = act_apply(t[i], act, lo, hi);
-		}
-	}
+			rk_store(yo + m * plane + v * RK_V,
+			         epi_vec(d, acc[m][v], ro, m * plane + v * RK_V, lo, hi));
 }
 
 /* The pixel-vector tiles of an output row segment [a, a + w) of the
@@ -493,10 +492,7 @@ flat_v_tile(const rk_conv_desc *restrict d, const float *restrict xs, const floa
 	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
 	UNROLL for (int m = 0; m < PXM; m++)
 		UNROLL for (int v = 0; v < nv; v++) {
-			rk_vf r = acc[m][v];
-			if (d->has_res)
-				r += rk_load(ro + m * HW + v * RK_V);
-			r = act_vec(r, d->act, lo, hi);
+			const rk_vf r = epi_vec(d, acc[m][v], ro, m * HW + v * RK_V, lo, hi);
 			float *restrict yp = yo + m * HW + v * RK_V;
 			if (skip == 0) {
 				rk_store(yp, r);
@@ -510,8 +506,9 @@ flat_v_tile(const rk_conv_desc *restrict d, const float *restrict xs, const floa
 }
 
 /* rk_conv2d_flat_v's tasks: the lowering guarantees a flat conv (H = OH =
- * 1) of at least RK_V pixels, packed weights, full blocks (Mg a multiple of
- * 16) and icb = Cg.  Per task, pixel tiles outermost so that the tile's
+ * 1) of at least RK_V pixels, packed weights and full blocks (Mg a
+ * multiple of 16); it sums every input channel in one pass.  Per task,
+ * pixel tiles outermost so that the tile's
  * input (Cg x PXP vectors) stays in cache while every block of the task is
  * computed from it.  Tiles of PXP vectors, then of one; the last r < RK_V
  * pixels are the last lanes of a vector that ends at the task's end (it
@@ -795,6 +792,5 @@ void
 rk_conv2d_flat_v(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	rk_conv_desc f = flat_desc(desc);
-	f.icb = f.Cg;
 	conv_flat_v(&f, ptrs, t0, t1);
 }

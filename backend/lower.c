@@ -181,9 +181,13 @@ new_const(ir_graph *g, const char *what, const ir_value *from, ir_dtype t, int r
  * "clip" with "act_min"/"act_max".  Absent: no activation.
  */
 static int
-epilogue(const ir_op *op, int64_t *act, int64_t *lo, int64_t *hi, ir_err *e)
+epilogue_named(const ir_op *op, const char *name, int64_t *act, int64_t *lo, int64_t *hi,
+               ir_err *e)
 {
-	const char *a = ir_op_string(op, "act", NULL);
+	char kmin[32], kmax[32];
+	snprintf(kmin, sizeof kmin, "%s_min", name);
+	snprintf(kmax, sizeof kmax, "%s_max", name);
+	const char *a = ir_op_string(op, name, NULL);
 	*act = RK_ACT_NONE;
 	*lo = rk_f32bits(-INFINITY);
 	*hi = rk_f32bits(INFINITY);
@@ -193,11 +197,17 @@ epilogue(const ir_op *op, int64_t *act, int64_t *lo, int64_t *hi, ir_err *e)
 		*act = RK_ACT_RELU;
 	else if (strcmp(a, "clip") == 0) {
 		*act = RK_ACT_CLIP;
-		*lo = rk_f32bits(ir_op_float(op, "act_min", -INFINITY));
-		*hi = rk_f32bits(ir_op_float(op, "act_max", INFINITY));
+		*lo = rk_f32bits(ir_op_float(op, kmin, -INFINITY));
+		*hi = rk_f32bits(ir_op_float(op, kmax, INFINITY));
 	} else
 		return ir_errf(e, "%s: unsupported fused activation \"%.64s\"", ir_opinfos[op->kind].name, a);
 	return 0;
+}
+
+static int
+epilogue(const ir_op *op, int64_t *act, int64_t *lo, int64_t *hi, ir_err *e)
+{
+	return epilogue_named(op, "act", act, lo, hi, e);
 }
 
 /* ---- conv ------------------------------------------------------------------ */
@@ -218,11 +228,17 @@ static int
 lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 {
 	ir_value *x = op->operands[0], *w = op->operands[1], *b = opnd(op, 2), *r = opnd(op, 3);
-	ir_value *y = op->results[0];
+	ir_value *ps = opnd(op, 4), *pt = opnd(op, 5);
+	ir_value *y = op->results[0], *z = op->nresults > 1 ? op->results[1] : NULL;
 	const int64_t *st, *pads, *dil;
 	if (need_dtype(op, x, M_F32, e) || need_dtype(op, w, M_F32, e) ||
-	    (b && need_dtype(op, b, M_F32, e)) || (r && need_dtype(op, r, M_F32, e)))
+	    (b && need_dtype(op, b, M_F32, e)) || (r && need_dtype(op, r, M_F32, e)) ||
+	    (ps && need_dtype(op, ps, M_F32, e)) || (pt && need_dtype(op, pt, M_F32, e)))
 		return -1;
+	if ((ps != NULL) != (z != NULL) || (z && !ir_value_same_type(z, y)) ||
+	    (ps && (ps->rank != 1 || ps->dims[0] != y->dims[1])) ||
+	    (pt && (!ps || pt->rank != 1 || pt->dims[0] != y->dims[1])))
+		return ir_errf(e, "conv: the post scale and shift must be per output channel, with a second result");
 	if (x->rank != 4 || w->rank != 4 || y->rank != 4)
 		return ir_errf(e, "conv: only 2-D convolutions are supported");
 	if (get_ints(op, "strides", 2, &st, e) || get_ints(op, "pads", 4, &pads, e) ||
@@ -258,6 +274,10 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		return -1;
 	d.has_bias = b != NULL;
 	d.has_res = r != NULL;
+	d.has_post = ps != NULL;
+	d.has_post_shift = pt != NULL;
+	if (epilogue_named(op, "post_act", &d.post_act, &d.post_lo, &d.post_hi, e))
+		return -1;
 
 	/* 1x1, stride 1, no padding: the plane is one long row */
 	bool flat = d.KH == 1 && d.KW == 1 && d.SH == 1 && d.SW == 1 && !pads[0] && !pads[1] &&
@@ -361,6 +381,11 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	add_ptr(c, b);
 	add_ptr(c, r);
 	add_ptr(c, y);
+	if (ps) {
+		add_ptr(c, ps);
+		add_ptr(c, pt);
+		add_ptr(c, z);
+	}
 	/* the entry point (conv.c): _flat has only the flat case (it pins the
 	 * fields checked here), _p computes two blocks per tile with AVX-512 and
 	 * needs an even nob (tasks get an even number of blocks, above) */
@@ -1303,6 +1328,18 @@ lower_fc(ir_op *op, be_call *c, ir_err *e)
 	add_ptr(c, y);
 	set_call(c, "rk_fc", &d, sizeof d, d.N * d.nmb);
 	return 0;
+}
+
+/* conv.c reads the residual of an output element only right before it
+ * writes that element (the first of several input channel chunks reads it,
+ * not the last), never around it: y may be the residual's buffer. */
+int
+be_inplace_operand(const ir_op *op)
+{
+	if (op->kind == IR_OP_CONV && op->noperands > 3 && op->operands[3] &&
+	    ir_value_same_type(op->operands[3], op->results[0]))
+		return 3;
+	return -1;
 }
 
 int

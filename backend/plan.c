@@ -15,8 +15,18 @@
  * MULTI_MAX tensors (the placement is quadratic) get greedy by size only.
  * The lower bound reported is the largest total size of tensors live at one
  * point, which no planner can beat.
+ *
+ * In place: a conv's result takes its residual's buffer when the conv is
+ * the residual's last reader (be_inplace_operand: the kernel reads each
+ * residual element only before writing the same element of the result).
+ * The two values then are one tensor from the residual's definition to the
+ * result's last use, for the placement and for the lower bound alike: a
+ * residual network's block keeps one buffer for its running sum instead of
+ * two.  Not when the residual is also another operand of the conv (its
+ * input), a graph input or output, or of another size.
  */
 #include "backend.h"
+#include "be_lower.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -156,6 +166,53 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 	}
 	n = k;
 
+	/* in place: result 0 joins the group of the operand it may overwrite;
+	 * grp[i] is the item whose buffer item i uses (a root: grp[i] == i) */
+	int *grp = malloc(((size_t)n + 1) * sizeof *grp);
+	if (!grp)
+		ir_die("out of memory in the memory planner");
+	for (int i = 0; i < n; i++)
+		grp[i] = i;
+	idx = 0;
+	for (ir_op *op = g->first; op; op = op->next, idx++) {
+		int kk = be_inplace_operand(op);
+		if (kk < 0 || kk >= op->noperands || !op->operands[kk] || op->nresults < 1)
+			continue;
+		ir_value *r = op->operands[kk], *y = op->results[0];
+		if (!r->def || r->aux < 0 || r->aux >= n || it[r->aux].v != r || y->aux < 0 ||
+		    it[y->aux].v != y || it[r->aux].size != it[y->aux].size)
+			continue;
+		bool other = false; /* r read by this op in another slot too */
+		for (int i = 0; i < op->noperands; i++)
+			other |= i != kk && op->operands[i] == r;
+		int root = grp[r->aux]; /* roots are their own group: one step */
+		if (other || it[root].last != idx)
+			continue;
+		grp[y->aux] = root;
+		if (it[y->aux].last > it[root].last)
+			it[root].last = it[y->aux].last;
+	}
+	/* the roots are what gets placed: compact them to the front (the
+	 * members keep their value; their offset comes from the root's) */
+	ir_value **rootv = malloc(((size_t)n + 1) * sizeof *rootv);
+	ir_value **memb = malloc(((size_t)n + 1) * sizeof *memb);
+	if (!rootv || !memb)
+		ir_die("out of memory in the memory planner");
+	int nr = 0, nm = 0;
+	for (int i = 0; i < n; i++)
+		if (grp[i] != i) {
+			memb[nm] = it[i].v;
+			rootv[nm++] = it[grp[i]].v;
+		}
+	for (int i = 0; i < n; i++)
+		if (grp[i] == i) {
+			it[nr] = it[i];
+			it[nr].id = nr;
+			nr++;
+		}
+	n = nr;
+	free(grp);
+
 	/* lower bound: the largest sum of sizes live at one op */
 	int64_t bound = 0;
 	{
@@ -189,6 +246,10 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 		place(it, placed, n, best / 2, best % 2);
 	for (int i = 0; i < n; i++)
 		it[i].v->mem_offset = it[i].off;
+	for (int i = 0; i < nm; i++)
+		memb[i]->mem_offset = rootv[i]->mem_offset;
+	free(memb);
+	free(rootv);
 	/* the invariant, checked where it is affordable: tensors live at the
 	 * same time never share a byte */
 	for (int i = 0; n <= MULTI_MAX && i < n; i++)

@@ -107,21 +107,26 @@ attr_float(const ir_op *op, const char *name, float *v, ir_err *e)
 
 /*
  * The fused epilogue of conv and gemm (passes/fuse_epilogue.c), in place
- * over n elements: y = act(y + residual).  The same order of operations as
- * the kernels' epilogue (backend/kernels/rk.h).
+ * over n elements: y = act(y + residual), act named by attribute `name`
+ * ("act", or a conv's "post_act") with its bounds in name_min/name_max.
+ * The same order of operations as the kernels' epilogue
+ * (backend/kernels/rk.h).
  */
 static int
-apply_epilogue(const ir_op *op, float *y, const float *res, int64_t n, ir_err *e)
+apply_act(const ir_op *op, const char *name, float *y, const float *res, int64_t n, ir_err *e)
 {
-	const char *act = ir_op_string(op, "act", NULL);
+	char kmin[32], kmax[32];
+	snprintf(kmin, sizeof kmin, "%s_min", name);
+	snprintf(kmax, sizeof kmax, "%s_max", name);
+	const char *act = ir_op_string(op, name, NULL);
 	float lo = -INFINITY, hi = INFINITY;
 	int kind = 0;
 	if (act && strcmp(act, "relu") == 0)
 		kind = 1;
 	else if (act && strcmp(act, "clip") == 0) {
 		kind = 2;
-		lo = ir_op_float(op, "act_min", -INFINITY);
-		hi = ir_op_float(op, "act_max", INFINITY);
+		lo = ir_op_float(op, kmin, -INFINITY);
+		hi = ir_op_float(op, kmax, INFINITY);
 	} else if (act)
 		return ir_errf(e, "%s: unknown fused activation \"%.40s\"", opname(op), act);
 	for (int64_t i = 0; i < n; i++) {
@@ -135,6 +140,12 @@ apply_epilogue(const ir_op *op, float *y, const float *res, int64_t n, ir_err *e
 		y[i] = v;
 	}
 	return 0;
+}
+
+static int
+apply_epilogue(const ir_op *op, float *y, const float *res, int64_t n, ir_err *e)
+{
+	return apply_act(op, "act", y, res, n, e);
 }
 
 /* A list of exactly n ints. */
@@ -721,9 +732,12 @@ axpy(span ys, float *y, span xs, const float *x, float a, int64_t n)
  * contiguous when the stride is 1.
  */
 static VECTORIZE int
-run_conv(const ir_op *op, const void *const *in, float *y, ir_err *e)
+run_conv(const ir_op *op, const void *const *in, void *const *out, ir_err *e)
 {
+	float *y = out[0];
 	const ir_value *xv = op->operands[0], *wv = op->operands[1], *yv = op->results[0];
+	if (op->nresults != (op->noperands > 4 && op->operands[4] ? 2 : 1))
+		return ir_errf(e, "conv: %d results do not match its operands (a second result needs a post scale)", op->nresults);
 	const float *x = in[0], *w = in[1], *bias = op->noperands > 2 ? in[2] : NULL;
 	const int64_t *strides, *pads, *dil;
 	int64_t group;
@@ -789,7 +803,22 @@ run_conv(const ir_op *op, const void *const *in, float *y, ir_err *e)
 				yp[i] += bias[m];
 	}
 	free(tab);
-	return apply_epilogue(op, y, op->noperands > 3 ? in[3] : NULL, ir_value_numel(yv), e);
+	if (apply_epilogue(op, y, op->noperands > 3 ? in[3] : NULL, ir_value_numel(yv), e))
+		return -1;
+	if (op->nresults < 2)
+		return 0;
+	/* the second result of a pre-activation conv: post_act(y*s + t) per
+	 * channel, as scale_shift computes it */
+	const float *ps = in[4], *pt = op->noperands > 5 && op->operands[5] ? in[5] : NULL;
+	float *z = out[1];
+	for (int64_t n = 0, S = OH * OW; n < N; n++)
+		for (int64_t m = 0; m < M; m++) {
+			const int64_t p = (n * M + m) * S;
+			const float k = ps[m], b = pt ? pt[m] : 0.0f;
+			for (int64_t i = 0; i < S; i++)
+				z[p + i] = y[p + i] * k + b;
+		}
+	return apply_act(op, "post_act", z, NULL, ir_value_numel(yv), e);
 }
 
 /*
@@ -875,7 +904,8 @@ run_globalavgpool(const ir_op *op, const float *x, float *y, ir_err *e)
 static int
 run_scale_shift(const ir_op *op, const void *const *in, float *y, ir_err *e)
 {
-	const ir_value *xv = op->operands[0], *sv = op->operands[1], *tv = op->operands[2];
+	const ir_value *xv = op->operands[0], *sv = op->operands[1];
+	const ir_value *tv = op->noperands > 2 ? op->operands[2] : NULL;
 	const float *x = in[0], *s = in[1], *t = tv ? in[2] : NULL;
 	const float *r = op->noperands > 3 && op->operands[3] ? in[3] : NULL;
 	if (need_f32(op, e))
@@ -1672,7 +1702,7 @@ ir_interp_op(const ir_op *op, const void *const *in, void *const *out, ir_err *e
 
 	switch (op->kind) {
 	case IR_OP_CONV:
-		return run_conv(op, in, out[0], e);
+		return run_conv(op, in, out, e);
 	case IR_OP_BATCHNORM:
 		return run_batchnorm(op, in, out[0], e);
 	case IR_OP_RELU: case IR_OP_LEAKYRELU: case IR_OP_CLIP: case IR_OP_SIGMOID:

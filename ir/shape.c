@@ -401,24 +401,35 @@ window_out(const ir_op *op, int axis, int64_t in, int64_t k, int64_t stride, int
  * The fused epilogue attributes of conv and gemm: act = "relu" or "clip"
  * (with act_min/act_max, not NaN), absent for none.
  */
+/* A fused activation attribute `name` ("act", or a conv's "post_act") with
+ * its clip bounds name_min/name_max. */
 static int
-check_act(const ir_op *op, ir_err *e)
+check_act_named(const ir_op *op, const char *name, ir_err *e)
 {
-	const ir_attr *a = find_attr(op, "act");
+	const ir_attr *a = find_attr(op, name);
 	if (!a)
 		return 0;
 	if (a->kind != IR_ATTR_STRING || !a->s)
-		return ir_errf(e, "%s: attribute 'act' must be a string", opname(op));
+		return ir_errf(e, "%s: attribute '%s' must be a string", opname(op), name);
 	if (strcmp(a->s, "relu") == 0)
 		return 0;
 	if (strcmp(a->s, "clip") != 0)
 		return ir_errf(e, "%s: unknown fused activation \"%.40s\" (relu or clip)", opname(op), a->s);
+	char kmin[32], kmax[32];
+	snprintf(kmin, sizeof kmin, "%s_min", name);
+	snprintf(kmax, sizeof kmax, "%s_max", name);
 	float lo, hi;
-	if (get_float(op, "act_min", &lo, e) || get_float(op, "act_max", &hi, e))
+	if (get_float(op, kmin, &lo, e) || get_float(op, kmax, &hi, e))
 		return -1;
 	if (isnan(lo) || isnan(hi))
 		return ir_errf(e, "%s: clip bounds must not be NaN", opname(op));
 	return 0;
+}
+
+static int
+check_act(const ir_op *op, ir_err *e)
+{
+	return check_act_named(op, "act", e);
 }
 
 static int
@@ -490,7 +501,32 @@ infer_conv(ir_op *op, ir_err *e)
 			return ir_errf(e, "conv: residual %s does not match the result %s",
 			               DIMS(b1, r), fmt_dims(b2, sizeof b2, 4, s.d));
 	}
-	return finish(op, &s, 1, e);
+	/* pre-activation: a second result post_act(y*s + t) (passes/fuse_epilogue.c) */
+	ir_value *ps = opnd(op, 4), *pt = opnd(op, 5);
+	int nres = ps ? 2 : 1;
+	if (pt && !ps)
+		return ir_errf(e, "conv: a post shift (operand 5) needs a post scale (operand 4)");
+	if (op->nresults != nres)
+		return ir_errf(e, "conv: %d result%s, expected %d (%s)", op->nresults,
+		               op->nresults == 1 ? "" : "s", nres,
+		               ps ? "a post scale gives a second result" : "no post scale");
+	if (!ps && (find_attr(op, "post_act") || find_attr(op, "post_act_min") ||
+	            find_attr(op, "post_act_max")))
+		return ir_errf(e, "conv: attribute 'post_act' without a post scale");
+	for (int i = 0; i < 2 && ps; i++) {
+		ir_value *v = i ? pt : ps;
+		if (!v)
+			continue;
+		if (check_dtype(op, v, i ? "post shift" : "post scale", DT_FLOAT, e))
+			return -1;
+		if (v->rank != 1 || v->dims[0] != M)
+			return ir_errf(e, "conv: post %s %s does not match %lld output channels",
+			               i ? "shift" : "scale", DIMS(b1, v), (ll)M);
+	}
+	if (ps && check_act_named(op, "post_act", e))
+		return -1;
+	shp rs[2] = {s, s};
+	return finish(op, rs, nres, e);
 }
 
 /*

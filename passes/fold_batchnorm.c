@@ -69,6 +69,8 @@ fold_into_producer(ir_graph *g, ir_op *bn)
 	ir_op *conv = x->def;
 	if (!conv || conv->kind != IR_OP_CONV || x->nuses != 1 || is_output(g, x))
 		return false;
+	if (conv->nresults != 1)
+		return false; /* a second result is computed from this one: it would change too */
 	if (conv->noperands > 3 && conv->operands[3])
 		return false; /* already has a fused residual: BN after the add is not per-conv */
 	ir_value *w = conv->operands[1], *b = conv->noperands > 2 ? conv->operands[2] : NULL;

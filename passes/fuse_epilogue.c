@@ -50,30 +50,13 @@ static ir_op *
 open_producer(const ir_graph *g, const ir_value *v, bool want_residual)
 {
 	ir_op *p = v->def;
-	if (!p || v->nuses != 1 || is_output(g, v) || ir_op_attr(p, "act"))
+	if (!p || v->nuses != 1 || is_output(g, v) || ir_op_attr(p, "act") || p->nresults != 1)
 		return NULL;
 	if (p->kind == IR_OP_CONV || p->kind == IR_OP_SCALE_SHIFT)
 		return p;
 	if ((p->kind == IR_OP_GEMM || p->kind == IR_OP_FC) && !want_residual)
 		return p;
 	return NULL;
-}
-
-/* v's position in program order (set in aux by number_ops); -1 for inputs
- * and constants, which come before every op. */
-static int64_t
-pos(const ir_value *v)
-{
-	return v->def ? v->aux : -1;
-}
-
-static void
-number_ops(ir_graph *g)
-{
-	int64_t i = 0;
-	for (ir_op *op = g->first; op; op = op->next, i++)
-		for (int r = 0; r < op->nresults; r++)
-			op->results[r]->aux = i;
 }
 
 /* add(conv, r) -> conv(..., r) */
@@ -94,9 +77,9 @@ fuse_add(ir_graph *g, ir_op *add)
 		ir_op *conv = open_producer(g, c, true);
 		if (!conv || c == r || (conv->noperands > 3 && conv->operands[3]))
 			continue;
-		if (is_output(g, r) || pos(r) >= pos(c))
+		if (is_output(g, r) || pass_pos(r) >= pass_pos(c))
 			continue;
-		if (!best || pos(c) > pos(best->results[0])) {
+		if (!best || pass_pos(c) > pass_pos(best->results[0])) {
 			best = conv;
 			res = r;
 		}
@@ -147,7 +130,7 @@ pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_err *e)
 	(void)e;
 	/* residual adds first: an activation must come after the add */
 	ir_graph_compute_uses(g);
-	number_ops(g);
+	pass_number_ops(g);
 	for (ir_op *op = g->first, *next; op; op = next) {
 		next = op->next;
 		if (op->kind == IR_OP_ADD)

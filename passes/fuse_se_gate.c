@@ -98,7 +98,7 @@ match_fc(const ir_graph *g, ir_value *y, fc *f)
 		return false;
 	memset(f, 0, sizeof *f);
 	f->act = ir_op_string(op, "act", NULL);
-	if (op->kind == IR_OP_CONV) {
+	if (op->kind == IR_OP_CONV && op->nresults == 1) {
 		ir_value *w = op->operands[1], *b = op->noperands > 2 ? op->operands[2] : NULL;
 		int n;
 		const int64_t *st = ir_op_ints(op, "strides", &n), *pads = ir_op_ints(op, "pads", &n);

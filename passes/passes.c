@@ -20,6 +20,7 @@ const pass_info pass_table[] = {
 	{"fuse-attention", pass_fuse_attention, "the Residual Attention combine (c + sigmoid(m)) * t becomes sigmoid_mul"},
 	{"fuse-pool-fc", pass_fuse_pool_fc, "global average pool + classifier Gemm/MatMul become one fc"},
 	{"fuse-epilogue", pass_fuse_epilogue, "fold residual add and relu/clip into the producing conv or gemm"},
+	{"fuse-preact", pass_fuse_preact, "a conv's per-channel scale_shift becomes its second result (not in -O: slower here)"},
 	{"subsample-conv", pass_subsample_conv, "strided 1x1 convs read a strided slice and run at stride 1"},
 	{"lower-grouped-conv", pass_lower_grouped_conv, "choose each conv's vector form (channel blocks or pixel vectors) by a cost model"},
 	{"dce", pass_dce, "remove ops and constants nothing uses"},
@@ -164,6 +165,15 @@ numerics_drift(ir_graph *g, numerics *nm, ir_err *e, bool *failed)
 		free(outs[i]);
 	free(outs);
 	return worst;
+}
+
+void
+pass_number_ops(ir_graph *g)
+{
+	int64_t i = 0;
+	for (ir_op *op = g->first; op; op = op->next, i++)
+		for (int r = 0; r < op->nresults; r++)
+			op->results[r]->aux = i;
 }
 
 /* ---- the manager --------------------------------------------------------- */

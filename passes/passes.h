@@ -58,7 +58,20 @@ int pass_canonicalize(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_dce(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_const_fold(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fold_batchnorm(ir_graph *g, const pass_options *o, ir_err *e);
+/*
+ * Program order, for passes that give an op an operand defined elsewhere:
+ * pass_number_ops stores each op's index in its results' aux, pass_pos
+ * reads it (-1 for inputs and constants, which come before every op).
+ */
+void pass_number_ops(ir_graph *g);
+static inline int64_t
+pass_pos(const ir_value *v)
+{
+	return v->def ? v->aux : -1;
+}
+
 int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_err *e);
+int pass_fuse_preact(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_se_gate(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_attention(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_pool_fc(ir_graph *g, const pass_options *o, ir_err *e);

@@ -132,12 +132,45 @@ act_vec(rk_vf v, int64_t act, float lo, float hi)
  * itself made LLVM emit masked loads, which on AMD take a microcode assist
  * when it is null) and the activation. */
 static ALWAYS_INLINE rk_vf
-epi_vec(const rk_conv_desc *restrict d, rk_vf r, const float *restrict ro, int64_t off, float lo,
+epi_vec(const rk_conv_desc *restrict d, rk_vf r, const float *ro, int64_t off, float lo,
         float hi)
 {
 	if (d->has_res)
 		r += rk_load(ro + off);
 	return act_vec(r, d->act, lo, hi);
+}
+
+/*
+ * A pre-activation conv's second result (has_post; ptrs [5..7], rk.h):
+ * z = post_act(y*s + t) for output channels [m0, m1) of image n over rows
+ * [y0, y1) x columns [x0, x1), which the calling task has just finished
+ * writing to y: it reads them back from cache, not memory, and the
+ * separate pass over the tensor is gone.  (Each tile's epilogue could do it
+ * from registers, but there are five tile kinds and partial sums through y;
+ * this is one loop, and the same for all of them.)
+ */
+static ALWAYS_INLINE void
+conv_post(const rk_conv_desc *restrict d, void *const *ptrs, int64_t n, int64_t m0, int64_t m1,
+          int64_t y0, int64_t y1, int64_t x0, int64_t x1)
+{
+	const float *restrict y = ptrs[4], *restrict s = ptrs[5], *restrict t = ptrs[6];
+	float *restrict z = ptrs[7];
+	const float lo = rk_bitsf32(d->post_lo), hi = rk_bitsf32(d->post_hi);
+	const int64_t plane = d->OH * d->OW;
+	for (int64_t m = m0; m < m1; m++) {
+		const float k = s[m], b = d->has_post_shift ? t[m] : 0.0f;
+		const rk_vf kv = rk_splat(k), bv = rk_splat(b);
+		for (int64_t oy = y0; oy < y1; oy++) {
+			const int64_t o = (n * d->M + m) * plane + oy * d->OW;
+			/* whole vectors (LLVM left the plain loop scalar: y and z are
+			 * loaded from ptrs, so it cannot tell that they never overlap) */
+			int64_t ox = x0;
+			for (; ox + RK_V <= x1; ox += RK_V)
+				rk_store(z + o + ox, act_vec(rk_load(y + o + ox) * kv + bv, d->post_act, lo, hi));
+			for (; ox < x1; ox++)
+				z[o + ox] = act_apply(y[o + ox] * k + b, d->post_act, lo, hi);
+		}
+	}
 }
 
 /*
@@ -151,7 +184,7 @@ epi_vec(const rk_conv_desc *restrict d, rk_vf r, const float *restrict ro, int64
  */
 static ALWAYS_INLINE void
 conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
-          const rk_vf *bv, float *restrict yo, const float *restrict ro, int64_t mvalid,
+          const rk_vf *bv, float *yo, const float *ro, int64_t mvalid,
           int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
           int64_t kxhi, int64_t c0, int64_t c1, const int n, const int nb)
 {
@@ -164,10 +197,21 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 	/* the conditions below test the descriptor first: a constant in generated
 	 * code, so each specialisation keeps only the branches its shape takes
 	 * (half the code and compile time of a 3x3 conv) */
-	if (d->icb >= d->Cg || c0 == 0) {
+	if (d->icb >= d->Cg || (c0 == 0 && !(d->has_res && ro))) {
 		UNROLL for (int r = 0; r < n; r++)
 			UNROLL for (int k = 0; k < nk; k++)
 				acc[r][k] = bv[k];
+	} else if (c0 == 0) {
+		/* the first of several chunks, with a residual: it starts the sums
+		 * (bias + residual), so that no element of the residual is read
+		 * after its place in y holds a partial sum (y may be the
+		 * residual's buffer: backend/plan.c) */
+		for (int64_t m = 0; m < nb * RK_BLOCK; m++)
+			UNROLL for (int r = 0; r < n; r++)
+				tmp[r][m] = m < mvalid ? ro[m * plane + r * ops] : 0.0f;
+		UNROLL for (int r = 0; r < n; r++)
+			UNROLL for (int k = 0; k < nk; k++)
+				acc[r][k] = bv[k] + rk_load(&tmp[r][k * RK_V]);
 	} else {
 		/* a later chunk of input channels: continue from the partial sums */
 		for (int64_t m = 0; m < nb * RK_BLOCK; m++)
@@ -240,22 +284,22 @@ epilogue:
 			rk_store(&tmp[r][k * RK_V], acc[r][k]);
 	const int64_t act = c1 == d->Cg ? d->act : RK_ACT_NONE;
 	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
-	if (d->has_res && ro && c1 == d->Cg) {
+	if (d->has_res && ro && d->icb >= d->Cg) {
 		for (int64_t m = 0; m < mvalid; m++) {
-			float *restrict yp = yo + m * plane;
-			const float *restrict rp = ro + m * plane;
+			float *yp = yo + m * plane;
+			const float *rp = ro + m * plane;
 			UNROLL for (int r = 0; r < n; r++)
 				yp[r * ops] = act_apply(tmp[r][m] + rp[r * ops], act, lo, hi);
 		}
 	} else if (act != RK_ACT_NONE) {
 		for (int64_t m = 0; m < mvalid; m++) {
-			float *restrict yp = yo + m * plane;
+			float *yp = yo + m * plane;
 			UNROLL for (int r = 0; r < n; r++)
 				yp[r * ops] = act_apply(tmp[r][m], act, lo, hi);
 		}
 	} else {
 		for (int64_t m = 0; m < mvalid; m++) {
-			float *restrict yp = yo + m * plane;
+			float *yp = yo + m * plane;
 			UNROLL for (int r = 0; r < n; r++)
 				yp[r * ops] = tmp[r][m];
 		}
@@ -297,7 +341,7 @@ epilogue:
 
 static ALWAYS_INLINE void
 conv_tile_n(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
-            const rk_vf *bv, float *restrict yo, const float *restrict ro, int64_t mvalid,
+            const rk_vf *bv, float *yo, const float *ro, int64_t mvalid,
             int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
             int64_t kxhi, int64_t c0, int64_t c1, int64_t n, int nb)
 {
@@ -310,7 +354,7 @@ conv_tile_n(const rk_conv_desc *restrict d, const float *restrict xg, const floa
 /* One tile of a constant n pixels, either block count. */
 static ALWAYS_INLINE void
 conv_tile_nb(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
-             const rk_vf *bv, float *restrict yo, const float *restrict ro, int64_t mvalid,
+             const rk_vf *bv, float *yo, const float *ro, int64_t mvalid,
              int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
              int64_t kxhi, int64_t c0, int64_t c1, const int n, int nb)
 {
@@ -334,7 +378,7 @@ conv_tile_nb(const rk_conv_desc *restrict d, const float *restrict xg, const flo
  */
 static ALWAYS_INLINE void
 conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
-         const rk_vf *bv, float *restrict yb, const float *restrict rb, int64_t mvalid, int64_t q,
+         const rk_vf *bv, float *yb, const float *rb, int64_t mvalid, int64_t q,
          int64_t xoff, int64_t len, int64_t L, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi,
          int64_t kxlo, int64_t kxhi, int64_t c0, int64_t c1, int nb)
 {
@@ -381,7 +425,7 @@ conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *
  */
 static ALWAYS_INLINE void
 conv_pv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
-             const float *bias, float *restrict yo, const float *restrict ro, int64_t m0,
+             const float *bias, float *yo, const float *ro, int64_t m0,
              int64_t xoff, int64_t kylo, int64_t kyhi, const int nm, const int nv)
 {
 	const int64_t W = d->W, HW = d->H * d->W, KH = d->KH, KW = d->KW, DW = d->DW, DH = d->DH;
@@ -417,7 +461,7 @@ conv_pv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const flo
  * interior; returns the pixels done (a multiple of RK_V). */
 static ALWAYS_INLINE int64_t
 conv_pv_row(const rk_conv_desc *restrict d, const float *restrict xg, const float *restrict wb,
-            const float *bias, float *restrict yb, const float *restrict rb, int64_t mvalid,
+            const float *bias, float *yb, const float *rb, int64_t mvalid,
             int64_t oy, int64_t a, int64_t w, int64_t kylo, int64_t kyhi)
 {
 	int64_t done = 0;
@@ -469,7 +513,7 @@ conv_pv_row(const rk_conv_desc *restrict d, const float *restrict xg, const floa
 
 static ALWAYS_INLINE void
 flat_v_tile(const rk_conv_desc *restrict d, const float *restrict xs, const float *restrict wk,
-            const float *restrict bias, float *restrict yo, const float *restrict ro, const int nv,
+            const float *restrict bias, float *yo, const float *ro, const int nv,
             int64_t skip)
 {
 	const int64_t HW = d->W; /* flat: the plane is one row */
@@ -492,13 +536,21 @@ flat_v_tile(const rk_conv_desc *restrict d, const float *restrict xs, const floa
 	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
 	UNROLL for (int m = 0; m < PXM; m++)
 		UNROLL for (int v = 0; v < nv; v++) {
-			const rk_vf r = epi_vec(d, acc[m][v], ro, m * HW + v * RK_V, lo, hi);
-			float *restrict yp = yo + m * HW + v * RK_V;
+			float *yp = yo + m * HW + v * RK_V;
 			if (skip == 0) {
-				rk_store(yp, r);
+				rk_store(yp, epi_vec(d, acc[m][v], ro, m * HW + v * RK_V, lo, hi));
 			} else {
+				/* only the lanes from skip on are this tile's: the residual
+				 * before them may be another task's output already (y can
+				 * be the residual's buffer, backend/plan.c) */
 				float t[RK_V] __attribute__((aligned(64)));
-				rk_store(t, r);
+				rk_vf a = acc[m][v];
+				if (d->has_res) {
+					for (int64_t i = 0; i < RK_V; i++)
+						t[i] = i < skip ? 0.0f : ro[m * HW + i];
+					a += rk_load(t);
+				}
+				rk_store(t, act_vec(a, d->act, lo, hi));
 				for (int64_t i = skip; i < RK_V; i++)
 					yp[i] = t[i];
 			}
@@ -551,6 +603,9 @@ conv_flat_v(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64
 				}
 			p = a + (three ? PXP : 1) * RK_V;
 		}
+		if (d->has_post)
+			conv_post(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
+			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), 0, 1, x0, x1);
 	}
 }
 
@@ -600,6 +655,8 @@ conv_generic(const rk_conv_desc *d, void *const *ptrs, int64_t t0, int64_t t1)
 					y[yi] = act_apply(s, d->act, lo, hi);
 				}
 		}
+		if (d->has_post)
+			conv_post(d, ptrs, n, g * d->Mg + m0, g * d->Mg + m1, y0, y1, x0, x1);
 	}
 }
 
@@ -717,6 +774,9 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 			}
 			} /* chunks */
 		}
+		if (d->has_post)
+			conv_post(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
+			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), y0, y1, x0, x1);
 	}
 }
 

@@ -198,7 +198,11 @@ enum { RK_ACT_NONE, RK_ACT_RELU, RK_ACT_CLIP };
  * 2-D convolution (cross-correlation), NCHW f32, with a fused epilogue:
  *     y = act(conv(x, w) + bias + residual)
  * ptrs: [0] x [N][C][H][W], [1] w, [2] bias [M] or NULL, [3] residual
- * (y's shape) or NULL, [4] y [N][M][OH][OW].
+ * (y's shape) or NULL, [4] y [N][M][OH][OW]; with has_post (a
+ * pre-activation conv's second result, passes/fuse_epilogue.c) also [5]
+ * post scale s [M], [6] post shift t [M] or NULL, [7] z (y's shape):
+ *     z = post_act(y * s + t)     per output channel,
+ * computed by each task over the part of y it owns, right after it.
  * w is packed (wpacked = 1) as [G][nob][Cg][KH][KW][16]: per group, output
  * channels in blocks of 16, zero beyond Mg; or plain [M][Cg][KH][KW]
  * (wpacked = 0, a slow generic path for weights that are not constants).
@@ -226,6 +230,8 @@ typedef struct rk_conv_desc {
 	int64_t oxlo, oxhi, oylo, oyhi;
 	int64_t icb;                        /* input channels per chunk (<= Cg) */
 	int64_t pv;                         /* 1: pixel-vector tiles (algo "pixel", SW = 1, icb = Cg) */
+	int64_t has_post, has_post_shift;   /* the second result z (ptrs [5..7]) */
+	int64_t post_act, post_lo, post_hi; /* its activation, as act */
 } rk_conv_desc;
 
 /* ---- rk_gemm --------------------------------------------------------------- */

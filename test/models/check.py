@@ -25,6 +25,7 @@ the last axis) for every batch row.
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,9 @@ def main():
     ap.add_argument("--model-dir", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    ap.add_argument("--passes", help="link mode: compile with this pipeline (resc compile --passes)")
+    ap.add_argument("--expect-two-result-convs", action="store_true",
+                    help="with --passes: the optimised IR must have convs with two results")
     a = ap.parse_args()
 
     resc = os.path.join(a.bin, "resc")
@@ -181,7 +185,15 @@ def main():
     else:
         obj = os.path.join(a.work, "net.o")
         x = load_pb(os.path.join(data, "input_0.pb")).astype(np.float32)
-        run([resc, "compile", model, "-o", obj, "--name", "net", "--batch", str(x.shape[0])])
+        extra = ["--passes", a.passes] if a.passes else []
+        if a.expect_two_result_convs:
+            ir = os.path.join(a.work, "opt.ir")
+            run([resc, "compile", model, "--emit", "ir-opt", "-o", ir] + extra)
+            two = sum(1 for l in open(ir) if re.match(r"\s*%\d+, %\d+ = conv\(", l))
+            print("%d convs with two results in the optimised IR" % two)
+            if two == 0:
+                sys.exit("FAILED: no conv has two results after %s" % a.passes)
+        run([resc, "compile", model, "-o", obj, "--name", "net", "--batch", str(x.shape[0])] + extra)
         flags = run([resc, "config", "--cflags", "--libs"]).stdout.split()
         exe = os.path.join(a.work, "driver")
         run([a.cc, "-O2", "-I" + a.work, os.path.join(HERE, "driver.c"), obj] + flags + ["-o", exe])

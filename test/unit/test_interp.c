@@ -1515,7 +1515,7 @@ test_verify(void)
 	x = input(IR_F32, SHAPE(1, 1, 2, 2));
 	c = mk(IR_OP_CONV, OPS(x), IR_F32, SHAPE(1, 1, 2, 2));
 	ir_graph_add_output(G, c->results[0], "y");
-	expect_verify_error("conv with 1 operand", "op 0 (conv): takes 2 to 4 operands, not 1");
+	expect_verify_error("conv with 1 operand", "op 0 (conv): takes 2 to 6 operands, not 1");
 	begin();
 	x = input(IR_F32, SHAPE(2));
 	ir_op *ad = mk(IR_OP_ADD, OPS(x, x, x), IR_F32, SHAPE(2));

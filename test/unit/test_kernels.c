@@ -331,10 +331,15 @@ check_ex(const char *name, ir_op *op, bool exact)
 	}
 	void *ptrs[BE_MAX_PTRS];
 	const char *twin = ok ? twin_kernel(call.kernel) : NULL;
-	for (int way = 0; ok && way < 6; way++) {
+	/* way 6: in place, result 0 in the buffer of the operand the memory
+	 * plan may give it (be_inplace_operand) */
+	const int inpl = be_inplace_operand(op);
+	for (int way = 0; ok && way < 7; way++) {
 		if (way == 1 && call.ntasks > 512)
 			continue;
 		if (way == 5 && !twin)
+			continue;
+		if (way == 6 && inpl < 0)
 			continue;
 		for (int i = 0; i < op->nresults; i++)
 			memset(got[i], way & 1 ? 0xff : 0x7f, ir_value_nbytes(op->results[i]) + 1);
@@ -355,7 +360,16 @@ check_ex(const char *name, ir_op *op, bool exact)
 		}
 		if (!ok)
 			break;
-		if (way >= 3)
+		if (way == 6) {
+			/* the operand's data where the result goes; both pointers there */
+			ir_value *r = op->operands[inpl];
+			memcpy(got[0], data_of(r), ir_value_nbytes(r));
+			for (int j = 0; j < call.nptrs; j++)
+				if (call.ptrs[j] == r)
+					ptrs[j] = got[0];
+			resc_rt_set_num_threads(2);
+		}
+		if (way >= 3 && way < 6)
 			resc_rt_set_num_threads(way == 3 ? 2 : 3);
 		if (way == 5) {
 			be_kernel_fn tf = be_kernel_lookup(twin);
@@ -388,6 +402,10 @@ check_ex(const char *name, ir_op *op, bool exact)
 				if (way == 5)
 					snprintf(msg, sizeof msg, "%s differs from %s at byte %lld", twin,
 					         call.kernel, (long long)k);
+				else if (way == 6)
+					snprintf(msg, sizeof msg,
+					         "%s in place (result %d over operand %d) differs at byte %lld",
+					         call.kernel, i, inpl, (long long)k);
 				else
 					snprintf(msg, sizeof msg,
 					         "split %d of %lld tasks differs from the whole run at byte %lld", way,
@@ -412,9 +430,13 @@ check(const char *name, ir_op *op, bool exact)
 
 /* ---- convolution ------------------------------------------------------------------ */
 
+/* the positional conv_cfg literals below leave the last fields false */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 typedef struct conv_cfg {
 	int64_t N, C, H, W, M, KH, KW, sh, sw, pt, pl, pb, pr, dh, dw, group;
 	bool bias, wconst;
+	bool pixel; /* algo "pixel" (lower-grouped-conv's pixel-vector form) */
 } conv_cfg;
 
 static ir_op *
@@ -429,6 +451,8 @@ conv_op(const conv_cfg *c)
 	ints(op, "pads", 4, c->pt, c->pl, c->pb, c->pr);
 	ints(op, "dilations", 2, c->dh, c->dw);
 	ir_op_set_int(T.g, op, "group", c->group);
+	if (c->pixel)
+		ir_op_set_string(T.g, op, "algo", "pixel");
 	return op;
 }
 
@@ -442,6 +466,8 @@ conv_case(const char *what, conv_cfg c)
 	         (long long)c.KH, (long long)c.KW, (long long)c.sh, (long long)c.sw, (long long)c.pt,
 	         (long long)c.pl, (long long)c.pb, (long long)c.pr, (long long)c.dh, (long long)c.dw,
 	         (long long)c.group, c.bias ? " bias" : "", c.wconst ? "" : " (weights not constant)");
+	if (c.pixel)
+		snprintf(name + strlen(name), sizeof name - strlen(name), " algo pixel");
 	tc_begin();
 	check(name, conv_op(&c), false);
 	tc_end();
@@ -479,6 +505,36 @@ conv_epilogue_case(const char *what, conv_cfg c, bool res, int act, float lo, fl
 	tc_end();
 }
 
+/* A pre-activation conv (passes/fuse_epilogue.c): the second result
+ * post_act(y*s + t) next to y = act(conv + bias + residual). */
+static void
+conv_post_case(const char *what, conv_cfg c, bool res, bool shift, int post_act)
+{
+	char name[256];
+	snprintf(name, sizeof name, "conv post %s:%s%s%s", what, res ? " +residual" : "",
+	         shift ? " +shift" : "",
+	         post_act == RK_ACT_RELU ? " relu" : post_act == RK_ACT_CLIP ? " clip" : "");
+	tc_begin();
+	ir_op *op1 = conv_op(&c);
+	int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
+	int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
+	ir_value *r = res ? in(IR_F32, c.N, c.M, OH, OW, END) : NULL;
+	ir_value *ps = cst(IR_F32, c.M, END), *pt = shift ? cst(IR_F32, c.M, END) : NULL;
+	ir_op *op = op_new(IR_OP_CONV, 2, shift ? 6 : 5, op1->operands[0], op1->operands[1],
+	                   op1->operands[2], r, ps, pt);
+	op->attrs = op1->attrs;
+	op->nattrs = op1->nattrs;
+	if (post_act == RK_ACT_RELU)
+		ir_op_set_string(T.g, op, "post_act", "relu");
+	else if (post_act == RK_ACT_CLIP) {
+		ir_op_set_string(T.g, op, "post_act", "clip");
+		ir_op_set_float(T.g, op, "post_act_min", -0.25f);
+		ir_op_set_float(T.g, op, "post_act_max", 0.5f);
+	}
+	check(name, op, false);
+	tc_end();
+}
+
 static void
 test_conv(void)
 {
@@ -504,10 +560,11 @@ test_conv(void)
 	conv_case("groups 32 s2", (conv_cfg){1, 64, 12, 12, 128, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 32, false, true});
 	conv_case("depthwise", (conv_cfg){1, 24, 11, 13, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 24, true, true});
 	conv_case("depthwise x2 s2", (conv_cfg){1, 8, 14, 14, 16, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 8, true, true});
-	conv_case("groups 32 wide (pixel vectors)", (conv_cfg){1, 128, 6, 40, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32, true, true});
-	conv_case("groups 16 wide (8 per group)", (conv_cfg){2, 64, 5, 45, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, true, true});
-	conv_case("groups 4 (6 per group) wide", (conv_cfg){1, 24, 4, 70, 24, 3, 3, 1, 1, 0, 2, 2, 1, 1, 2, 4, false, true});
-	conv_case("depthwise wide", (conv_cfg){1, 8, 5, 37, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, true, true});
+	conv_case("groups 32 wide (pixel vectors)", (conv_cfg){1, 128, 6, 40, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32, true, true, true});
+	conv_case("groups 32 wide", (conv_cfg){1, 128, 6, 40, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32, true, true});
+	conv_case("groups 16 wide (8 per group)", (conv_cfg){2, 64, 5, 45, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, true, true, true});
+	conv_case("groups 4 (6 per group) wide", (conv_cfg){1, 24, 4, 70, 24, 3, 3, 1, 1, 0, 2, 2, 1, 1, 2, 4, false, true, true});
+	conv_case("depthwise wide", (conv_cfg){1, 8, 5, 37, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, true, true, true});
 	conv_case("groups 32 1x1 wide", (conv_cfg){1, 64, 3, 50, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 32, true, true});
 	conv_case("batch 3", (conv_cfg){3, 8, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true});
 	conv_case("big 3x3", (conv_cfg){1, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true});
@@ -534,11 +591,32 @@ test_conv(void)
 	conv_cfg e6 = {2, 32, 10, 13, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, false, true};
 	conv_epilogue_case("1x1 flat, pixel vectors, groups 2", e6, true, RK_ACT_CLIP, -0.5f, 0.5f);
 	conv_epilogue_case("1x1 flat, pixel vectors, groups 2", e6, false, RK_ACT_NONE, 0, 0);
-	conv_cfg e4 = {1, 24, 5, 41, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, true, true};
+	conv_cfg e4 = {1, 24, 5, 41, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, true, true, true};
 	conv_epilogue_case("groups 4 (pixel vectors)", e4, true, RK_ACT_RELU, 0, 0);
 	conv_epilogue_case("groups 4 (pixel vectors)", e4, false, RK_ACT_CLIP, -0.25f, 0.5f);
 	conv_cfg e3 = {1, 8, 9, 9, 12, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 2, true, false};
 	conv_epilogue_case("plain weights", e3, true, RK_ACT_CLIP, 0.0f, 6.0f);
+	/* rows too wide for the cache: input channels in chunks of 16, the
+	 * residual read by the first chunk */
+	conv_cfg e7 = {1, 64, 4, 2000, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true};
+	conv_epilogue_case("3x3 input channel chunks", e7, true, RK_ACT_RELU, 0, 0);
+	conv_epilogue_case("3x3 input channel chunks", e7, false, RK_ACT_NONE, 0, 0);
+
+	/* the second result of a pre-activation conv, in every entry point:
+	 * pixel vectors (e5, e6), flat block tiles (e2; pairs with 64 outputs),
+	 * 3x3 with borders (e1), input channel chunks (512 channels), pixel
+	 * tiles of groups (e4), plain weights (e3) */
+	conv_post_case("1x1 flat, pixel vectors, segments", e5, true, true, RK_ACT_RELU);
+	conv_post_case("1x1 flat, pixel vectors, groups 2", e6, false, false, RK_ACT_CLIP);
+	conv_post_case("1x1 flat", e2, true, true, RK_ACT_RELU);
+	conv_post_case("1x1 flat pairs", (conv_cfg){1, 32, 5, 9, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true},
+	               true, true, RK_ACT_NONE);
+	conv_post_case("3x3", e1, true, true, RK_ACT_RELU);
+	conv_post_case("3x3 chunks", e7, true, true, RK_ACT_RELU);
+	conv_post_case("3x3 s2 pairs", (conv_cfg){2, 16, 11, 11, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true},
+	               false, true, RK_ACT_RELU);
+	conv_post_case("groups 4 (pixel vectors)", e4, true, false, RK_ACT_RELU);
+	conv_post_case("plain weights", e3, true, true, RK_ACT_CLIP);
 }
 
 /* ---- other float ops ------------------------------------------------------------------ */

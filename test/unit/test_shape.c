@@ -217,7 +217,7 @@ test_conv(void)
 	BAD(op, "must have 2 entries");
 	ints(op, "strides", 2, D(1), D(1));
 	OK(op, "f32[1,8,3,3]");
-	BAD(mk(IR_OP_CONV, 1, 1, x5), "takes 2 to 4 operands");
+	BAD(mk(IR_OP_CONV, 1, 1, x5), "takes 2 to 6 operands");
 }
 
 static void

@@ -16,9 +16,10 @@
  * The lower bound reported is the largest total size of tensors live at one
  * point, which no planner can beat.
  *
- * In place: a conv's result takes its residual's buffer when the conv is
- * the residual's last reader (be_inplace_operand: the kernel reads each
- * residual element only before writing the same element of the result).
+ * In place: a conv's result takes its residual's buffer, a scale_shift's
+ * its input's, when the op is that operand's last reader
+ * (be_inplace_operand: the kernel reads each element of the operand only
+ * before writing the same element of the result).
  * The two values then are one tensor from the residual's definition to the
  * result's last use, for the placement and for the lower bound alike: a
  * residual network's block keeps one buffer for its running sum instead of

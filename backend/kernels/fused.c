@@ -43,21 +43,37 @@ sigmoid(float x)
 	return rk_sigmoid(x);
 }
 
+static inline float
+ss_apply(float x, float k, float b, const float *r, int64_t i, int64_t act, float lo, float hi)
+{
+	float v = x * k + b;
+	if (r)
+		v += r[i];
+	if (act == RK_ACT_RELU)
+		v = v < 0.0f ? 0.0f : v;
+	else if (act == RK_ACT_CLIP)
+		v = v < lo ? lo : v > hi ? hi : v;
+	return v;
+}
+
 /* One plane: y = act(x*k + b + r), a loop LLVM vectorises. */
 static inline void
 plane(const float *x, const float *r, float *y, int64_t S, float k, float b, int64_t act,
       float lo, float hi)
 {
-	for (int64_t i = 0; i < S; i++) {
-		float v = x[i] * k + b;
-		if (r)
-			v += r[i];
-		if (act == RK_ACT_RELU)
-			v = v < 0.0f ? 0.0f : v;
-		else if (act == RK_ACT_CLIP)
-			v = v < lo ? lo : v > hi ? hi : v;
-		y[i] = v;
-	}
+	for (int64_t i = 0; i < S; i++)
+		y[i] = ss_apply(x[i], k, b, r, i, act, lo, hi);
+}
+
+/* The same in place (y is x: the memory plan's in-place reuse,
+ * be_inplace_operand): one pointer, so that LLVM's run-time overlap check,
+ * which an exact overlap fails, does not send it to the scalar loop. */
+static inline void
+plane_inplace(const float *restrict r, float *restrict y, int64_t S, float k, float b,
+              int64_t act, float lo, float hi)
+{
+	for (int64_t i = 0; i < S; i++)
+		y[i] = ss_apply(y[i], k, b, r, i, act, lo, hi);
 }
 
 void
@@ -74,7 +90,11 @@ rk_scale_shift(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		const float k = s[d->s_nc ? p : c];
 		const float b = d->has_t ? t[d->t_nc ? p : c] : 0.0f;
 		/* separate calls per case so each inner loop is branch-free */
-		if (d->has_res)
+		if (x == y && d->has_res)
+			plane_inplace(r + p * S, y + p * S, S, k, b, d->act, lo, hi);
+		else if (x == y)
+			plane_inplace(0, y + p * S, S, k, b, d->act, lo, hi);
+		else if (d->has_res)
 			plane(x + p * S, r + p * S, y + p * S, S, k, b, d->act, lo, hi);
 		else
 			plane(x + p * S, 0, y + p * S, S, k, b, d->act, lo, hi);

@@ -20,10 +20,10 @@
  * its input's, when the op is that operand's last reader
  * (be_inplace_operand: the kernel reads each element of the operand only
  * before writing the same element of the result).
- * The two values then are one tensor from the residual's definition to the
+ * The two values then are one tensor from the operand's definition to the
  * result's last use, for the placement and for the lower bound alike: a
  * residual network's block keeps one buffer for its running sum instead of
- * two.  Not when the residual is also another operand of the conv (its
+ * two.  Not when the operand is also another operand of the op (a conv's
  * input), a graph input or output, or of another size.
  */
 #include "backend.h"

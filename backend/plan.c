@@ -168,10 +168,15 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 	n = k;
 
 	/* in place: result 0 joins the group of the operand it may overwrite;
-	 * grp[i] is the item whose buffer item i uses (a root: grp[i] == i) */
+	 * grp[i] is the item whose buffer item i uses (a root: grp[i] == i).
+	 * each value's own interval is kept (own) for the final check */
 	int *grp = malloc(((size_t)n + 1) * sizeof *grp);
-	if (!grp)
+	item *own = malloc(((size_t)n + 1) * sizeof *own);
+	if (!grp || !own)
 		ir_die("out of memory in the memory planner");
+	const int nown = n;
+	for (int i = 0; i < n; i++)
+		own[i] = it[i];
 	for (int i = 0; i < n; i++)
 		grp[i] = i;
 	idx = 0;
@@ -212,7 +217,6 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 			nr++;
 		}
 	n = nr;
-	free(grp);
 
 	/* lower bound: the largest sum of sizes live at one op */
 	int64_t bound = 0;
@@ -251,13 +255,18 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 		memb[i]->mem_offset = rootv[i]->mem_offset;
 	free(memb);
 	free(rootv);
-	/* the invariant, checked where it is affordable: tensors live at the
-	 * same time never share a byte */
-	for (int i = 0; n <= MULTI_MAX && i < n; i++)
-		for (int j = 0; j < i; j++)
-			if (it[j].first <= it[i].last && it[i].first <= it[j].last &&
-			    it[j].off < it[i].off + it[i].size && it[i].off < it[j].off + it[j].size)
-				ir_die("memory plan: %%%d and %%%d overlap", it[i].v->id, it[j].v->id);
+	/* the invariant, checked where it is affordable, on every value's own
+	 * interval and final offset: values live at the same time never share
+	 * a byte, unless one runs in place over the other (same group) */
+	for (int i = 0; nown <= MULTI_MAX && i < nown; i++)
+		for (int j = 0; j < i; j++) {
+			const int64_t oi = own[i].v->mem_offset, oj = own[j].v->mem_offset;
+			if (grp[i] != grp[j] && own[j].first <= own[i].last &&
+			    own[i].first <= own[j].last && oj < oi + own[i].size && oi < oj + own[j].size)
+				ir_die("memory plan: %%%d and %%%d overlap", own[i].v->id, own[j].v->id);
+		}
+	free(grp);
+	free(own);
 	free(it);
 	free(placed);
 	if (lower_bound)

@@ -144,10 +144,11 @@ epi_vec(const rk_conv_desc *restrict d, rk_vf r, const float *ro, int64_t off, f
  * A pre-activation conv's second result (has_post; ptrs [5..7], rk.h):
  * z = post_act(y*s + t) for output channels [m0, m1) of image n over rows
  * [y0, y1) x columns [x0, x1), which the calling task has just finished
- * writing to y: it reads them back from cache, not memory, and the
- * separate pass over the tensor is gone.  (Each tile's epilogue could do it
- * from registers, but there are five tile kinds and partial sums through y;
- * this is one loop, and the same for all of them.)
+ * writing to y, so it reads them back from cache.  One loop for all five
+ * tile kinds (partial sums go through y, so the tiles' registers do not
+ * hold final sums everywhere).  Measured slower than a separate
+ * scale_shift on resnetv2_50 at one thread (docs/passes.md, fuse-preact),
+ * which is why only the opt-in pass makes such convs.
  */
 static ALWAYS_INLINE void
 conv_post(const rk_conv_desc *restrict d, void *const *ptrs, int64_t n, int64_t m0, int64_t m1,
@@ -162,8 +163,7 @@ conv_post(const rk_conv_desc *restrict d, void *const *ptrs, int64_t n, int64_t 
 		const rk_vf kv = rk_splat(k), bv = rk_splat(b);
 		for (int64_t oy = y0; oy < y1; oy++) {
 			const int64_t o = (n * d->M + m) * plane + oy * d->OW;
-			/* whole vectors (LLVM left the plain loop scalar: y and z are
-			 * loaded from ptrs, so it cannot tell that they never overlap) */
+			/* whole vectors, then the rest */
 			int64_t ox = x0;
 			for (; ox + RK_V <= x1; ox += RK_V)
 				rk_store(z + o + ox, act_vec(rk_load(y + o + ox) * kv + bv, d->post_act, lo, hi));

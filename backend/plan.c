@@ -198,18 +198,9 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 		if (it[y->aux].last > it[root].last)
 			it[root].last = it[y->aux].last;
 	}
-	/* the roots are what gets placed: compact them to the front (the
-	 * members keep their value; their offset comes from the root's) */
-	ir_value **rootv = malloc(((size_t)n + 1) * sizeof *rootv);
-	ir_value **memb = malloc(((size_t)n + 1) * sizeof *memb);
-	if (!rootv || !memb)
-		ir_die("out of memory in the memory planner");
-	int nr = 0, nm = 0;
-	for (int i = 0; i < n; i++)
-		if (grp[i] != i) {
-			memb[nm] = it[i].v;
-			rootv[nm++] = it[grp[i]].v;
-		}
+	/* the roots are what gets placed: compact them to the front (a
+	 * member's offset comes from its root's, through own and grp) */
+	int nr = 0;
 	for (int i = 0; i < n; i++)
 		if (grp[i] == i) {
 			it[nr] = it[i];
@@ -251,10 +242,9 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 		place(it, placed, n, best / 2, best % 2);
 	for (int i = 0; i < n; i++)
 		it[i].v->mem_offset = it[i].off;
-	for (int i = 0; i < nm; i++)
-		memb[i]->mem_offset = rootv[i]->mem_offset;
-	free(memb);
-	free(rootv);
+	for (int i = 0; i < nown; i++)
+		if (grp[i] != i)
+			own[i].v->mem_offset = own[grp[i]].v->mem_offset;
 	/* the invariant, checked where it is affordable, on every value's own
 	 * interval and final offset: values live at the same time never share
 	 * a byte, unless one runs in place over the other (same group) */

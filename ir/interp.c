@@ -723,6 +723,22 @@ axpy(span ys, float *y, span xs, const float *x, float a, int64_t n)
 	axpy_strided(ys, y, xs, x, 1, a, n);
 }
 
+/* y = x*s + t over N x C planes of S elements; s and t (NULL: 0) per
+ * channel, or per (n, c) when s_nc / t_nc. */
+static void
+affine_planes(const float *x, const float *s, bool s_nc, const float *t, bool t_nc, float *y,
+              int64_t N, int64_t C, int64_t S)
+{
+	for (int64_t n = 0; n < N; n++)
+		for (int64_t c = 0; c < C; c++) {
+			int64_t p = n * C + c;
+			float k = s[s_nc ? p : c];
+			float b = t ? t[t_nc ? p : c] : 0.0f;
+			for (int64_t i = 0; i < S; i++)
+				y[p * S + i] = x[p * S + i] * k + b;
+		}
+}
+
 /*
  * 2-D cross-correlation.  For each output plane: zero it, then for every
  * input channel and kernel tap add weight * (the shifted input) to the
@@ -809,16 +825,9 @@ run_conv(const ir_op *op, const void *const *in, void *const *out, ir_err *e)
 		return 0;
 	/* the second result of a pre-activation conv: post_act(y*s + t) per
 	 * channel, as scale_shift computes it */
-	const float *ps = in[4], *pt = op->noperands > 5 && op->operands[5] ? in[5] : NULL;
-	float *z = out[1];
-	for (int64_t n = 0, S = OH * OW; n < N; n++)
-		for (int64_t m = 0; m < M; m++) {
-			const int64_t p = (n * M + m) * S;
-			const float k = ps[m], b = pt ? pt[m] : 0.0f;
-			for (int64_t i = 0; i < S; i++)
-				z[p + i] = y[p + i] * k + b;
-		}
-	return apply_act(op, "post_act", z, NULL, ir_value_numel(yv), e);
+	const float *pt = op->noperands > 5 && op->operands[5] ? in[5] : NULL;
+	affine_planes(y, in[4], false, pt, false, out[1], N, M, OH * OW);
+	return apply_act(op, "post_act", out[1], NULL, ir_value_numel(yv), e);
 }
 
 /*
@@ -911,14 +920,7 @@ run_scale_shift(const ir_op *op, const void *const *in, float *y, ir_err *e)
 	if (need_f32(op, e))
 		return -1;
 	int64_t N = xv->dims[0], C = xv->dims[1], S = numel(xv->rank - 2, xv->dims + 2);
-	for (int64_t n = 0; n < N; n++)
-		for (int64_t c = 0; c < C; c++) {
-			int64_t p = n * C + c;
-			float k = s[sv->rank == 2 ? p : c];
-			float b = t ? t[tv->rank == 2 ? p : c] : 0.0f;
-			for (int64_t i = 0; i < S; i++)
-				y[p * S + i] = x[p * S + i] * k + b;
-		}
+	affine_planes(x, s, sv->rank == 2, t, tv && tv->rank == 2, y, N, C, S);
 	return apply_epilogue(op, y, r, ir_value_numel(xv), e);
 }
 

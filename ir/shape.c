@@ -398,11 +398,10 @@ window_out(const ir_op *op, int axis, int64_t in, int64_t k, int64_t stride, int
 }
 
 /*
- * The fused epilogue attributes of conv and gemm: act = "relu" or "clip"
- * (with act_min/act_max, not NaN), absent for none.
+ * A fused activation attribute `name` (conv's and gemm's epilogue "act",
+ * or a conv's "post_act"): "relu" or "clip" (with name_min/name_max, not
+ * NaN), absent for none.
  */
-/* A fused activation attribute `name` ("act", or a conv's "post_act") with
- * its clip bounds name_min/name_max. */
 static int
 check_act_named(const ir_op *op, const char *name, ir_err *e)
 {
@@ -501,7 +500,7 @@ infer_conv(ir_op *op, ir_err *e)
 			return ir_errf(e, "conv: residual %s does not match the result %s",
 			               DIMS(b1, r), fmt_dims(b2, sizeof b2, 4, s.d));
 	}
-	/* pre-activation: a second result post_act(y*s + t) (passes/fuse_epilogue.c) */
+	/* pre-activation: a second result post_act(y*s + t) (passes/fuse_preact.c) */
 	ir_value *ps = opnd(op, 4), *pt = opnd(op, 5);
 	int nres = ps ? 2 : 1;
 	if (pt && !ps)

@@ -45,14 +45,6 @@ int be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e);
 /* Writes the C header for the generated API (atomically).  0 or -1. */
 int be_write_header(ir_graph *g, const be_options *o, const char *path, ir_err *e);
 
-/*
- * Assigns every intermediate value a workspace offset (value->mem_offset)
- * and returns the workspace size in bytes (64-byte aligned).  Graph inputs,
- * outputs and constants get -1.  Reports the lower bound (the largest total
- * of simultaneously live intermediates) in *lower_bound when non-NULL.
- */
-int64_t be_plan_memory(ir_graph *g, int64_t *lower_bound);
-
 /* The host's target triple, for messages and defaults (static storage). */
 const char *be_host_triple(void);
 

@@ -44,15 +44,6 @@ typedef struct be_call {
  */
 int be_lower_op(ir_graph *g, ir_op *op, be_call *call, ir_err *e);
 
-/*
- * The operand whose buffer result 0 may take (the memory plan's in-place
- * reuse, backend/plan.c), or -1: its kernel reads each element of that
- * operand only before writing the same element of the result, and nowhere
- * else.  Today the residual of a conv (operand 3) and the input of a
- * scale_shift (operand 0).
- */
-int be_inplace_operand(const ir_op *op);
-
 /* Native entry points of the kernels, for tests: NULL if unknown. */
 typedef void (*be_kernel_fn)(const void *desc, void *const *ptrs, int64_t t0, int64_t t1);
 be_kernel_fn be_kernel_lookup(const char *name);

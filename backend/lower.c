@@ -1330,22 +1330,6 @@ lower_fc(ir_op *op, be_call *c, ir_err *e)
 	return 0;
 }
 
-/* conv.c reads the residual of an output element only right before it
- * writes that element (the first of several input channel chunks reads it,
- * not the last), never around it: y may be the residual's buffer.
- * rk_scale_shift reads x[i] only to write y[i] (an SE block's scaling,
- * whose input dies there), with a loop of its own for y == x. */
-int
-be_inplace_operand(const ir_op *op)
-{
-	if (op->kind == IR_OP_CONV && op->noperands > 3 && op->operands[3] &&
-	    ir_value_same_type(op->operands[3], op->results[0]))
-		return 3;
-	if (op->kind == IR_OP_SCALE_SHIFT && ir_value_same_type(op->operands[0], op->results[0]))
-		return 0;
-	return -1;
-}
-
 int
 be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 {

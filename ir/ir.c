@@ -223,6 +223,7 @@ ir_graph_new(const char *name)
 		return NULL;
 	}
 	g->name = name ? ir_strdup(g, name) : "main";
+	g->workspace = -1;
 	return g;
 }
 
@@ -255,6 +256,36 @@ grow(ir_graph *g, void **arr, int n, int *cap)
 	return na;
 }
 
+/* conv.c reads the residual of an output element only right before it
+ * writes that element (the first of several input channel chunks reads it,
+ * not the last), never around it: y may be the residual's buffer.
+ * rk_scale_shift reads x[i] only to write y[i] (an SE block's scaling,
+ * whose input dies there), with a loop of its own for y == x. */
+int
+ir_inplace_operand(const ir_op *op)
+{
+	if (op->kind == IR_OP_CONV && op->noperands > 3 && op->operands[3] && op->nresults >= 1 &&
+	    ir_value_same_type(op->operands[3], op->results[0]))
+		return 3;
+	if (op->kind == IR_OP_SCALE_SHIFT && op->noperands >= 1 && op->operands[0] &&
+	    op->nresults >= 1 && ir_value_same_type(op->operands[0], op->results[0]))
+		return 0;
+	return -1;
+}
+
+void
+ir_plan_clear(ir_graph *g)
+{
+	g->workspace = -1;
+	for (int i = 0; i < g->ninputs; i++)
+		g->inputs[i]->mem_offset = -1;
+	for (int i = 0; i < g->nconsts; i++)
+		g->consts[i]->mem_offset = -1;
+	for (ir_op *op = g->first; op; op = op->next)
+		for (int i = 0; i < op->nresults; i++)
+			op->results[i]->mem_offset = -1;
+}
+
 ir_value *
 ir_value_new(ir_graph *g, ir_dtype t, int rank, const int64_t *dims)
 {
@@ -262,6 +293,7 @@ ir_value_new(ir_graph *g, ir_dtype t, int rank, const int64_t *dims)
 	if (rank < 0 || rank > IR_MAX_DIMS)
 		ir_die("ir_value_new: rank %d", rank);
 	v->id = g->next_value_id++;
+	v->mem_offset = -1;
 	v->dtype = t;
 	v->rank = rank;
 	for (int i = 0; i < rank; i++)

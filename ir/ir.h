@@ -142,7 +142,8 @@ typedef struct ir_value {
 	int nuses;              /* operand slots that read this value (+1 per graph output) */
 	ir_op **users;          /* nusers distinct ops, NULL-terminated */
 
-	/* memory plan (backend/plan.c): byte offset in the workspace, -1 if none */
+	/* memory plan (passes/plan_memory.c): byte offset in the workspace, or
+	 * -1 (no plan, or not in the workspace: inputs, outputs, constants) */
 	int64_t mem_offset;
 
 	/* scratch for passes and the printer; never relied on across calls */
@@ -178,8 +179,28 @@ typedef struct ir_graph {
 	int nops;
 	int next_value_id, next_op_id;
 
+	/* the memory plan's workspace size in bytes (the plan-memory pass, or
+	 * `workspace N` in the text), -1 when the graph has no plan; the
+	 * offsets are the values' mem_offset */
+	int64_t workspace;
+
 	jmp_buf *oom;       /* where ir_alloc longjmps on out-of-memory, or NULL */
 } ir_graph;
+
+/* ---- the memory plan ----------------------------------------------------- */
+
+/*
+ * The operand whose buffer result 0 may take in the memory plan (in-place
+ * reuse), or -1.  A promise of the kernels (backend/kernels; test_kernels
+ * runs every such op in place): the op reads each element of that operand
+ * only before writing the same element of its result, and nowhere else.
+ * Today the residual of a conv (operand 3) and the input of a scale_shift
+ * (operand 0), when of the result's type.
+ */
+int ir_inplace_operand(const ir_op *op);
+
+/* Drops the plan: workspace and every mem_offset -1. */
+void ir_plan_clear(ir_graph *g);
 
 /* ---- graph construction ------------------------------------------------- */
 
@@ -254,7 +275,16 @@ uint64_t ir_hash_bytes(const void *p, size_t n);
 
 /* ---- checking, text, execution ----------------------------------------- */
 
-/* Structural and type checks (ir/verify.c).  0 or -1 with a message. */
+/*
+ * Structural and type checks (ir/verify.c), and the memory plan's: without
+ * a plan no value has an offset; with one, every op result that is not a
+ * graph output has a 64-byte aligned offset inside the workspace (its size
+ * rounded up to 64 bytes), inputs, outputs and constants have none, and no
+ * two values live at the same time (from their op to their last reader)
+ * share a byte, unless one is the in-place result of the other
+ * (ir_inplace_operand, at the operand's last reader, at the same offset).
+ * 0 or -1 with a message.
+ */
 int ir_graph_verify(ir_graph *g, ir_err *e);
 
 /*

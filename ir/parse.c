@@ -5,12 +5,13 @@
  * The grammar, in the order the printer writes it (the parser accepts the
  * items in any order, as long as every value is defined before its use):
  *
- *   file    := 'graph' GLOBAL '{' item* '}'
+ *   file    := 'graph' GLOBAL ('workspace' INT)? '{' item* '}'
  *   item    := 'input' VAR STRING? ':' type
  *            | VAR '=' 'const' STRING? ':' type payload
- *            | VAR (',' VAR)* '=' IDENT '(' operands? ')' attrs? ':' type (',' type)* ('loc' STRING)?
+ *            | VAR (',' VAR)* '=' IDENT '(' operands? ')' attrs? ':' rtype (',' rtype)* ('loc' STRING)?
  *            | 'output' VAR STRING?
  *   type    := IDENT '[' (INT (',' INT)*)? ']' LAYOUT?      e.g. f32[1,64,56,56] nchw16c
+ *   rtype   := type ('ws' INT)?         the memory plan's offset (plan-memory)
  *   payload := '[' (number (',' number)*)? ']' | 'elided' HEX
  *   operands:= (VAR | '_') (',' (VAR | '_'))*
  *   attrs   := '{' (IDENT '=' attrval (',' IDENT '=' attrval)*)? '}'
@@ -73,6 +74,7 @@ typedef struct type {
 	int64_t dims[IR_MAX_DIMS];
 	ir_layout layout;
 	int block;
+	int64_t ws;     /* an op result's workspace offset, -1 when not given */
 } type;
 
 typedef struct sym {
@@ -581,6 +583,7 @@ static void
 parse_type(parser *p, type *ty)
 {
 	memset(ty, 0, sizeof *ty);
+	ty->ws = -1;
 	if (p->tok.kind != T_IDENT)
 		fail_expected(p, "a type");
 	int dt = ir_dtype_from_name(p->tok.text, p->tok.len);
@@ -860,7 +863,16 @@ parse_op(parser *p)
 		if (ntypes == nres)
 			fail(p, "more result types than the %zu result names", nres);
 		p->types = grow_vec(p, p->types, &p->captypes, ntypes + 1, sizeof *p->types);
-		parse_type(p, &p->types[ntypes++]);
+		parse_type(p, &p->types[ntypes]);
+		if (is_word(p, "ws")) { /* the memory plan's offset */
+			next(p);
+			int64_t off = int_value(p);
+			if (off < 0)
+				fail(p, "workspace offset must be >= 0, found %" PRId64, off);
+			p->types[ntypes].ws = off;
+			next(p);
+		}
+		ntypes++;
 	} while (accept(p, ','));
 	if (ntypes != nres)
 		fail_at(p, line, "%zu result names but %zu result types", nres, ntypes);
@@ -875,6 +887,7 @@ parse_op(parser *p)
 
 	for (size_t i = 0; i < nres; i++) {
 		set_type(op->results[i], &p->types[i]);
+		op->results[i]->mem_offset = p->types[i].ws;
 		define(p, &p->names[i], op->results[i]);
 	}
 	ir_op_append(p->g, op);
@@ -918,6 +931,14 @@ parse_graph(parser *p)
 		fail_expected(p, "a graph name (@name)");
 	p->g->name = p->tok.s;
 	next(p);
+	if (is_word(p, "workspace")) { /* the memory plan's size */
+		next(p);
+		int64_t ws = int_value(p);
+		if (ws < 0)
+			fail(p, "workspace size must be >= 0, found %" PRId64, ws);
+		p->g->workspace = ws;
+		next(p);
+	}
 	expect(p, '{', "after the graph name");
 	for (;;) {
 		if (is_word(p, "input"))

@@ -367,6 +367,8 @@ print_op(FILE *f, ir_graph *g, const names *nm, const ir_op *op)
 	for (int i = 0; i < op->nresults; i++) {
 		fputs(i ? ", " : " : ", f);
 		print_type(f, op->results[i]);
+		if (op->results[i]->mem_offset >= 0)
+			fprintf(f, " ws %" PRId64, op->results[i]->mem_offset);
 	}
 	if (op->loc) {
 		fputs(" loc ", f);
@@ -403,6 +405,8 @@ ir_graph_print(FILE *f, ir_graph *g, const ir_print_opts *o)
 
 	fputs("graph ", f);
 	print_graph_name(f, g->name ? g->name : "");
+	if (g->workspace >= 0)
+		fprintf(f, " workspace %" PRId64, g->workspace);
 	fputs(" {\n", f);
 	for (int i = 0; i < g->ninputs; i++) {
 		ir_value *v = g->inputs[i];

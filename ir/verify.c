@@ -15,7 +15,9 @@
  *   - operand and result counts are within the bounds of ops.def;
  *   - every op's result types are exactly what shape inference
  *     (ir_op_infer) computes from its operands and attributes;
- *   - the graph has at least one output, and every output is defined.
+ *   - the graph has at least one output, and every output is defined;
+ *   - the memory plan (ir.h, ir_graph_verify) is sound: values live at the
+ *     same time do not share workspace bytes except in place.
  *
  * The IR may come from untrusted text, so the verifier assumes nothing it
  * has not checked yet: it looks at an operand only after checking it is
@@ -346,6 +348,120 @@ check_outputs(vctx *c)
 	return 0;
 }
 
+/* A value's bytes in the workspace: its size rounded up to 64. */
+static int64_t
+ws_size(const ir_value *v)
+{
+	return ((int64_t)ir_value_nbytes(v) + 63) & ~(int64_t)63;
+}
+
+/*
+ * The memory plan, on a graph already checked otherwise.  A sweep over the
+ * ops keeps the values live at each (defined, with a reader still to
+ * come); each result is checked against them: O(ops x live values).
+ */
+static int
+check_plan(vctx *c)
+{
+	ir_graph *g = c->g;
+	char b1[64], b2[64];
+	for (int i = 0; i < g->ninputs; i++)
+		if (g->inputs[i]->mem_offset != -1)
+			return ir_errf(c->e, "graph input %s has a workspace offset",
+			               vname(c, g->inputs[i], b1, sizeof b1));
+	for (int i = 0; i < g->nconsts; i++)
+		if (g->consts[i]->mem_offset != -1)
+			return ir_errf(c->e, "constant %s has a workspace offset",
+			               vname(c, g->consts[i], b1, sizeof b1));
+	if (g->workspace < 0) {
+		int pos = 0;
+		for (ir_op *op = g->first; op; op = op->next, pos++)
+			for (int i = 0; i < op->nresults; i++)
+				if (op->results[i]->mem_offset != -1)
+					return op_err(c, op, pos, "result %d (%s) has a workspace offset, but the "
+					              "graph has no memory plan ('workspace N' after its name)",
+					              i, vname(c, op->results[i], b1, sizeof b1));
+		return 0;
+	}
+	if (g->workspace % 64)
+		return ir_errf(c->e, "workspace of %lld bytes is not a multiple of 64", (ll)g->workspace);
+
+	int rc = -1;
+	int *last = malloc(((size_t)c->nv + 1) * sizeof *last);
+	unsigned char *out = calloc((size_t)c->nv + 1, 1);
+	ir_value **live = malloc(((size_t)c->nv + 1) * sizeof *live);
+	if (!last || !out || !live) {
+		ir_errf(c->e, "out of memory");
+		goto done;
+	}
+	for (int i = 0; i < g->noutputs; i++)
+		out[g->outputs[i]->id] = 1;
+	int pos = 0;
+	for (ir_op *op = g->first; op; op = op->next, pos++) {
+		for (int i = 0; i < op->noperands; i++)
+			if (op->operands[i])
+				last[op->operands[i]->id] = pos;
+		for (int i = 0; i < op->nresults; i++)
+			last[op->results[i]->id] = pos;
+	}
+	int nlive = 0;
+	pos = 0;
+	for (ir_op *op = g->first; op; op = op->next, pos++) {
+		int k = 0;
+		for (int j = 0; j < nlive; j++)
+			if (last[live[j]->id] >= pos)
+				live[k++] = live[j];
+		nlive = k;
+		int inpl = ir_inplace_operand(op);
+		ir_value *r = inpl >= 0 ? op->operands[inpl] : NULL;
+		for (int j = 0; r && j < op->noperands; j++)
+			if (j != inpl && op->operands[j] == r)
+				r = NULL; /* read in another slot too: not in place */
+		for (int i = 0; i < op->nresults; i++) {
+			ir_value *y = op->results[i];
+			int64_t off = y->mem_offset, sz = ws_size(y);
+			if (out[y->id]) {
+				if (off != -1) {
+					op_err(c, op, pos, "result %d (%s) is a graph output and has a workspace offset",
+					       i, vname(c, y, b1, sizeof b1));
+					goto done;
+				}
+				continue;
+			}
+			if (off < 0) {
+				op_err(c, op, pos, "result %d (%s) has no workspace offset", i, vname(c, y, b1, sizeof b1));
+				goto done;
+			}
+			if (off % 64 || sz > g->workspace || off > g->workspace - sz) {
+				op_err(c, op, pos, "result %d (%s) at offset %lld (%lld bytes) is %s", i,
+				       vname(c, y, b1, sizeof b1), (ll)off, (ll)sz,
+				       off % 64 ? "not 64-byte aligned" : "not inside the workspace");
+				goto done;
+			}
+			for (int j = 0; j < nlive; j++) {
+				ir_value *o = live[j];
+				int64_t oo = o->mem_offset, os = ws_size(o);
+				if (!(off < oo + os && oo < off + sz))
+					continue;
+				if (i == 0 && o == r && oo == off && os == sz && last[o->id] == pos)
+					continue; /* in place over its operand, which dies here */
+				op_err(c, op, pos, "result %d (%s) at offset %lld (%lld bytes) overlaps %s at "
+				       "offset %lld (%lld bytes), which is still live", i,
+				       vname(c, y, b1, sizeof b1), (ll)off, (ll)sz, vname(c, o, b2, sizeof b2),
+				       (ll)oo, (ll)os);
+				goto done;
+			}
+			live[nlive++] = y;
+		}
+	}
+	rc = 0;
+done:
+	free(last);
+	free(out);
+	free(live);
+	return rc;
+}
+
 int
 ir_graph_verify(ir_graph *g, ir_err *e)
 {
@@ -367,7 +483,7 @@ ir_graph_verify(ir_graph *g, ir_err *e)
 	for (ir_op *op = g->first; op; op = op->next, pos++)
 		if (check_op(&c, op, pos))
 			goto done;
-	if (check_outputs(&c))
+	if (check_outputs(&c) || check_plan(&c))
 		goto done;
 	rc = 0;
 done:

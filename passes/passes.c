@@ -25,6 +25,7 @@ const pass_info pass_table[] = {
 	{"subsample-conv", pass_subsample_conv, "strided 1x1 convs read a strided slice and run at stride 1"},
 	{"lower-grouped-conv", pass_lower_grouped_conv, "choose each conv's vector form (channel blocks or pixel vectors) by a cost model"},
 	{"dce", pass_dce, "remove ops and constants nothing uses"},
+	{"plan-memory", pass_plan_memory, "give every intermediate tensor its workspace offset (last; other passes drop the plan)"},
 	{NULL, NULL, NULL},
 };
 
@@ -41,8 +42,8 @@ const char *
 pass_default_pipeline(int opt_level)
 {
 	if (opt_level <= 0)
-		return "canonicalize,dce";
-	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-pool-fc,fuse-epilogue,subsample-conv,lower-grouped-conv,dce";
+		return "canonicalize,dce,plan-memory";
+	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-pool-fc,fuse-epilogue,subsample-conv,lower-grouped-conv,dce,plan-memory";
 }
 
 /* Is name in the comma-separated list? */
@@ -248,6 +249,10 @@ pass_run_pipeline(ir_graph *g, const char *pipeline, const pass_manager *pm, ir_
 			fprintf(dump, "# IR before %s\n", pi->name);
 			ir_graph_print(dump, g, &po);
 		}
+		/* a plan describes the graph as it is: any other pass drops it
+		 * (plan-memory, last in the pipelines, makes it again) */
+		if (pi->fn != pass_plan_memory && g->workspace >= 0)
+			ir_plan_clear(g);
 		if (pi->fn(g, &pm->opts, e) != 0) {
 			char msg[sizeof e->msg];
 			snprintf(msg, sizeof msg, "%s", e->msg);

@@ -77,5 +77,15 @@ int pass_fuse_attention(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_pool_fc(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_subsample_conv(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_lower_grouped_conv(ir_graph *g, const pass_options *o, ir_err *e);
+int pass_plan_memory(ir_graph *g, const pass_options *o, ir_err *e);
+
+/*
+ * The memory plan (plan_memory.c, the plan-memory pass): gives every op
+ * result that is not a graph output a workspace offset (mem_offset; -1 for
+ * inputs, outputs and constants), sets g->workspace to the size in bytes (64-byte
+ * aligned) and returns it.  Reports the lower bound (the largest total of
+ * simultaneously live intermediates) in *lower_bound when non-NULL.
+ */
+int64_t plan_memory(ir_graph *g, int64_t *lower_bound);
 
 #endif

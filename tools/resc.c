@@ -1084,7 +1084,7 @@ cmd_inspect(int argc, char **argv)
 	ir_graph_stats(g, &imp);
 	optimize(&a, g);
 	ir_graph_stats(g, &st);
-	int64_t lb = 0, ws = be_plan_memory(g, &lb);
+	int64_t lb = 0, ws = plan_memory(g, &lb);
 	const char *pipeline = a.passes ? a.passes : pass_default_pipeline(a.opt_level);
 
 	if (a.json) {

@@ -2,12 +2,13 @@
  * ux.c - progress, DOT, bench/profile and the HTML report (see ux.h).
  *
  * Everything here reads the compiler's own data: the graph after the pass
- * pipeline, ir_op_macs (as `resc inspect`), be_plan_memory's offsets (as the
+ * pipeline, ir_op_macs (as `resc inspect`), plan_memory's offsets (as the
  * generated code uses them), and timings of the generated code itself,
  * built once plainly and once with a call of the runtime's profiling hooks
  * around each op (be_options.profile, runtime/profile.c).
  */
 #include "ux.h"
+#include "passes.h"
 #include "resc_rt.h"
 
 #include <dlfcn.h>
@@ -855,7 +856,7 @@ ux_report(ux_job *j)
 	memset(&t, 0, sizeof t);
 	if (j->profile)
 		measure(j, &t);
-	int64_t lb = 0, ws = be_plan_memory(g, &lb);
+	int64_t lb = 0, ws = plan_memory(g, &lb);
 
 	char tmp[PATH_MAX + 32];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", j->out, (long)getpid());

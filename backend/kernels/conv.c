@@ -205,7 +205,7 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 		/* the first of several chunks, with a residual: it starts the sums
 		 * (bias + residual), so that no element of the residual is read
 		 * after its place in y holds a partial sum (y may be the
-		 * residual's buffer: backend/plan.c) */
+		 * residual's buffer: passes/plan_memory.c) */
 		for (int64_t m = 0; m < nb * RK_BLOCK; m++)
 			UNROLL for (int r = 0; r < n; r++)
 				tmp[r][m] = m < mvalid ? ro[m * plane + r * ops] : 0.0f;
@@ -542,7 +542,7 @@ flat_v_tile(const rk_conv_desc *restrict d, const float *restrict xs, const floa
 			} else {
 				/* only the lanes from skip on are this tile's: the residual
 				 * before them may be another task's output already (y can
-				 * be the residual's buffer, backend/plan.c) */
+				 * be the residual's buffer, passes/plan_memory.c) */
 				float t[RK_V] __attribute__((aligned(64)));
 				rk_vf a = acc[m][v];
 				if (d->has_res) {

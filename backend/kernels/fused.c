@@ -66,7 +66,7 @@ plane(const float *x, const float *r, float *y, int64_t S, float k, float b, int
 }
 
 /* The same in place (y is x: the memory plan's in-place reuse,
- * be_inplace_operand): one pointer, so that LLVM's run-time overlap check,
+ * ir_inplace_operand): one pointer, so that LLVM's run-time overlap check,
  * which an exact overlap fails, does not send it to the scalar loop. */
 static inline void
 plane_inplace(const float *restrict r, float *restrict y, int64_t S, float k, float b,

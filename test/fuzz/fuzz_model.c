@@ -102,7 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pm.verify_each = true;
 		if (pass_run_pipeline(g, pass_default_pipeline(3), &pm, &e) == 0) {
 			int64_t lb = 0;
-			be_plan_memory(g, &lb);
+			plan_memory(g, &lb);
 			if (!no_backend) {
 				be_options bo = {0};
 				bo.name = "net";

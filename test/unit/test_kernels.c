@@ -332,8 +332,8 @@ check_ex(const char *name, ir_op *op, bool exact)
 	void *ptrs[BE_MAX_PTRS];
 	const char *twin = ok ? twin_kernel(call.kernel) : NULL;
 	/* way 6: in place, result 0 in the buffer of the operand the memory
-	 * plan may give it (be_inplace_operand) */
-	const int inpl = be_inplace_operand(op);
+	 * plan may give it (ir_inplace_operand) */
+	const int inpl = ir_inplace_operand(op);
 	for (int way = 0; ok && way < 7; way++) {
 		if (way == 1 && call.ntasks > 512)
 			continue;

@@ -1,6 +1,11 @@
 /*
- * plan.c - static memory plan: every intermediate tensor gets a fixed byte
- * offset in one workspace, so a run does no allocation at all.
+ * plan_memory.c - the plan-memory pass: every intermediate tensor gets a
+ * fixed byte offset in one workspace, so a run does no allocation at all.
+ * It changes no op; it sets every op result's mem_offset and the graph's
+ * workspace size, which the IR text shows (`graph @g workspace N`, `ws OFF`
+ * after a result's type) and the verifier checks, and which the backend
+ * uses as they are.  It runs last: any other pass drops the plan first
+ * (pass_run_pipeline), and the backend plans a graph that has none.
  *
  * Liveness is an interval [def, last use] over the op list.  Offsets are
  * assigned greedily: tensors in some order, each at a 64-byte aligned
@@ -18,19 +23,21 @@
  *
  * In place: a conv's result takes its residual's buffer, a scale_shift's
  * its input's, when the op is that operand's last reader
- * (be_inplace_operand: the kernel reads each element of the operand only
- * before writing the same element of the result).
+ * (ir_inplace_operand: the kernel reads each element of the operand only
+ * before writing the same element of the result).  Legal because of that
+ * promise of the kernels, which test_kernels checks op by op.
  * The two values then are one tensor from the operand's definition to the
  * result's last use, for the placement and for the lower bound alike: a
  * residual network's block keeps one buffer for its running sum instead of
  * two.  Not when the operand is also another operand of the op (a conv's
  * input), a graph input or output, or of another size.
  */
-#include "backend.h"
-#include "be_lower.h"
+#include "passes.h"
 
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { MULTI_MAX = 4096 };
 
@@ -127,21 +134,39 @@ is_output(const ir_graph *g, const ir_value *v)
 	return false;
 }
 
-int64_t
-be_plan_memory(ir_graph *g, int64_t *lower_bound)
+/* Out of memory: the graph's longjmp when it has one (the pass manager's
+ * callers, as for every pass), else a fatal error. */
+static _Noreturn void
+oom(ir_graph *g)
 {
-	int n = 0, idx = 0;
-	for (ir_op *op = g->first; op; op = op->next)
-		n += op->nresults;
-	for (int i = 0; i < g->ninputs; i++)
-		g->inputs[i]->mem_offset = -1;
-	for (int i = 0; i < g->nconsts; i++)
-		g->consts[i]->mem_offset = -1;
+	if (g->oom)
+		longjmp(*g->oom, 1);
+	ir_die("out of memory in the memory planner");
+}
 
+int64_t
+plan_memory(ir_graph *g, int64_t *lower_bound)
+{
+	int n = 0, idx = 0, nops = 0;
+	for (ir_op *op = g->first; op; op = op->next, nops++)
+		n += op->nresults;
+	ir_plan_clear(g);
+
+	/* all scratch at once, so that a failure frees everything before the
+	 * longjmp; ir_fault_alloc: counted for the fault-injection tests */
 	item *it = calloc((size_t)n + 1, sizeof *it);
 	item **placed = calloc((size_t)n + 1, sizeof *placed);
-	if (!it || !placed)
-		ir_die("out of memory in the memory planner");
+	int *grp = malloc(((size_t)n + 1) * sizeof *grp);
+	item *own = malloc(((size_t)n + 1) * sizeof *own);
+	int64_t *delta = calloc((size_t)nops + 2, sizeof *delta);
+	if (!it || !placed || !grp || !own || !delta || ir_fault_alloc()) {
+		free(it);
+		free(placed);
+		free(grp);
+		free(own);
+		free(delta);
+		oom(g);
+	}
 
 	/* intervals: def index, then extend to the last reader */
 	int k = 0;
@@ -170,10 +195,6 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 	/* in place: result 0 joins the group of the operand it may overwrite;
 	 * grp[i] is the item whose buffer item i uses (a root: grp[i] == i).
 	 * each value's own interval is kept (own) for the final check */
-	int *grp = malloc(((size_t)n + 1) * sizeof *grp);
-	item *own = malloc(((size_t)n + 1) * sizeof *own);
-	if (!grp || !own)
-		ir_die("out of memory in the memory planner");
 	const int nown = n;
 	for (int i = 0; i < n; i++)
 		own[i] = it[i];
@@ -181,7 +202,7 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 		grp[i] = i;
 	idx = 0;
 	for (ir_op *op = g->first; op; op = op->next, idx++) {
-		int kk = be_inplace_operand(op);
+		int kk = ir_inplace_operand(op);
 		if (kk < 0 || kk >= op->noperands || !op->operands[kk] || op->nresults < 1)
 			continue;
 		ir_value *r = op->operands[kk], *y = op->results[0];
@@ -212,9 +233,6 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 	/* lower bound: the largest sum of sizes live at one op */
 	int64_t bound = 0;
 	{
-		int64_t *delta = calloc((size_t)idx + 2, sizeof *delta);
-		if (!delta)
-			ir_die("out of memory in the memory planner");
 		for (int i = 0; i < n; i++) {
 			delta[it[i].first] += it[i].size;
 			delta[it[i].last + 1] -= it[i].size;
@@ -225,7 +243,6 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 			if (live > bound)
 				bound = live;
 		}
-		free(delta);
 	}
 
 	int nstrat = n <= MULTI_MAX ? 2 * NORDERS : 1;
@@ -245,21 +262,33 @@ be_plan_memory(ir_graph *g, int64_t *lower_bound)
 	for (int i = 0; i < nown; i++)
 		if (grp[i] != i)
 			own[i].v->mem_offset = own[grp[i]].v->mem_offset;
-	/* the invariant, checked where it is affordable, on every value's own
-	 * interval and final offset: values live at the same time never share
-	 * a byte, unless one runs in place over the other (same group) */
-	for (int i = 0; nown <= MULTI_MAX && i < nown; i++)
-		for (int j = 0; j < i; j++) {
-			const int64_t oi = own[i].v->mem_offset, oj = own[j].v->mem_offset;
-			if (grp[i] != grp[j] && own[j].first <= own[i].last &&
-			    own[i].first <= own[j].last && oj < oi + own[i].size && oi < oj + own[j].size)
-				ir_die("memory plan: %%%d and %%%d overlap", own[i].v->id, own[j].v->id);
-		}
+	g->workspace = total;
 	free(grp);
 	free(own);
 	free(it);
 	free(placed);
+	free(delta);
+	/* the invariant, on every value's own interval and final offset (the
+	 * verifier's check_plan): values live at the same time never share a
+	 * byte, unless one runs in place over the other */
+	ir_err e = {{0}};
+	if (ir_graph_verify(g, &e) != 0) {
+		if (strcmp(e.msg, "out of memory") == 0) {
+			ir_plan_clear(g);
+			oom(g);
+		}
+		ir_die("memory plan: %s", e.msg);
+	}
 	if (lower_bound)
 		*lower_bound = bound;
 	return total;
+}
+
+int
+pass_plan_memory(ir_graph *g, const pass_options *o, ir_err *e)
+{
+	(void)o;
+	(void)e;
+	plan_memory(g, NULL);
+	return 0;
 }

@@ -35,6 +35,7 @@
 #include "ir.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -348,11 +349,15 @@ check_outputs(vctx *c)
 	return 0;
 }
 
-/* A value's bytes in the workspace: its size rounded up to 64. */
+/* A value's bytes in the workspace: its size rounded up to 64, or -1 when
+ * that does not fit int64 (the types are checked: the size itself does). */
 static int64_t
 ws_size(const ir_value *v)
 {
-	return ((int64_t)ir_value_nbytes(v) + 63) & ~(int64_t)63;
+	size_t n = ir_value_nbytes(v);
+	if (n > (size_t)INT64_MAX - 63)
+		return -1;
+	return ((int64_t)n + 63) & ~(int64_t)63;
 }
 
 /*
@@ -432,7 +437,7 @@ check_plan(vctx *c)
 				op_err(c, op, pos, "result %d (%s) has no workspace offset", i, vname(c, y, b1, sizeof b1));
 				goto done;
 			}
-			if (off % 64 || sz > g->workspace || off > g->workspace - sz) {
+			if (off % 64 || sz < 0 || sz > g->workspace || off > g->workspace - sz) {
 				op_err(c, op, pos, "result %d (%s) at offset %lld (%lld bytes) is %s", i,
 				       vname(c, y, b1, sizeof b1), (ll)off, (ll)sz,
 				       off % 64 ? "not 64-byte aligned" : "not inside the workspace");

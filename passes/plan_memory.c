@@ -194,7 +194,8 @@ plan_memory(ir_graph *g, int64_t *lower_bound)
 
 	/* in place: result 0 joins the group of the operand it may overwrite;
 	 * grp[i] is the item whose buffer item i uses (a root: grp[i] == i).
-	 * each value's own interval is kept (own) for the final check */
+	 * own keeps every value's item (it is compacted to the roots below),
+	 * so that members find their value and their root's */
 	const int nown = n;
 	for (int i = 0; i < n; i++)
 		own[i] = it[i];

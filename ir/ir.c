@@ -273,6 +273,15 @@ ir_inplace_operand(const ir_op *op)
 	return -1;
 }
 
+bool
+ir_is_output(const ir_graph *g, const ir_value *v)
+{
+	for (int i = 0; i < g->noutputs; i++)
+		if (g->outputs[i] == v)
+			return true;
+	return false;
+}
+
 void
 ir_plan_clear(ir_graph *g)
 {

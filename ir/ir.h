@@ -199,6 +199,9 @@ typedef struct ir_graph {
  */
 int ir_inplace_operand(const ir_op *op);
 
+/* Is v one of g's outputs? */
+bool ir_is_output(const ir_graph *g, const ir_value *v);
+
 /* Drops the plan: workspace and every mem_offset -1. */
 void ir_plan_clear(ir_graph *g);
 

@@ -36,15 +36,6 @@
 
 #include <string.h>
 
-static bool
-is_output(const ir_graph *g, const ir_value *v)
-{
-	for (int i = 0; i < g->noutputs; i++)
-		if (g->outputs[i] == v)
-			return true;
-	return false;
-}
-
 static void
 drop(ir_graph *g, ir_op *op, ir_value *by)
 {
@@ -99,7 +90,7 @@ add_zero(ir_graph *g, ir_op *op)
 	for (int i = 0; i < 2; i++) {
 		ir_value *x = op->operands[i], *z = op->operands[1 - i];
 		if (ir_value_same_type(x, op->results[0]) && all_zero(z) &&
-		    !((x->is_input || x->is_const) && is_output(g, op->results[0]))) {
+		    !((x->is_input || x->is_const) && ir_is_output(g, op->results[0]))) {
 			drop(g, op, x);
 			return true;
 		}
@@ -121,7 +112,7 @@ simplify_avgpool(ir_graph *g, ir_op *op, ir_err *e)
 		if (pads[i])
 			return false;
 	if (k[0] == 1 && k[1] == 1 && st[0] == 1 && st[1] == 1 && ir_value_same_type(x, y) &&
-	    !(x->is_input && is_output(g, y))) {
+	    !(x->is_input && ir_is_output(g, y))) {
 		drop(g, op, x);
 		return true;
 	}
@@ -146,7 +137,7 @@ fold_pad(ir_graph *g, ir_op *pad, ir_err *e)
 	const int64_t *pp = ir_op_ints(pad, "pads", &n);
 	const char *mode = ir_op_string(pad, "mode", "constant");
 	if (x->rank != 4 || x->dtype != IR_F32 || !pp || n != 8 || strcmp(mode, "constant") != 0 ||
-	    ir_op_float(pad, "value", 1.0f) != 0.0f || y->nuses != 1 || is_output(g, y) || !y->users[0])
+	    ir_op_float(pad, "value", 1.0f) != 0.0f || y->nuses != 1 || ir_is_output(g, y) || !y->users[0])
 		return false;
 	for (int i = 0; i < 8; i++)
 		if (pp[i] < 0 || ((i % 4) < 2 && pp[i] != 0))
@@ -226,18 +217,18 @@ pass_canonicalize(ir_graph *g, const pass_options *o, ir_err *e)
 		if (op->kind != IR_OP_RESHAPE)
 			continue;
 		ir_value *x = op->operands[0], *y = op->results[0];
-		if (ir_value_same_type(x, y) && !((x->is_input || x->is_const) && is_output(g, y))) {
+		if (ir_value_same_type(x, y) && !((x->is_input || x->is_const) && ir_is_output(g, y))) {
 			drop(g, op, x); /* a graph output must stay a computed value */
 			continue;
 		}
 		ir_op *p = x->def;
 		if (p && p->kind == IR_OP_RESHAPE) {
 			op->operands[0] = p->operands[0];
-			if (--x->nuses == 0 && !is_output(g, x))
+			if (--x->nuses == 0 && !ir_is_output(g, x))
 				ir_op_remove(g, p);
 			continue;
 		}
-		if (p && p->kind == IR_OP_GLOBALAVGPOOL && x->nuses == 1 && !is_output(g, x) &&
+		if (p && p->kind == IR_OP_GLOBALAVGPOOL && x->nuses == 1 && !ir_is_output(g, x) &&
 		    x->rank == 4 && y->rank == 2 && y->dims[0] == x->dims[0] && y->dims[1] == x->dims[1] &&
 		    !ir_op_attr(p, "keepdims")) {
 			ir_op_set_int(g, p, "keepdims", 0);

@@ -31,15 +31,6 @@ has_data(const ir_value *v)
 	return v && v->is_const && v->data && v->dtype == IR_F32;
 }
 
-static bool
-is_output(const ir_graph *g, const ir_value *v)
-{
-	for (int i = 0; i < g->noutputs; i++)
-		if (g->outputs[i] == v)
-			return true;
-	return false;
-}
-
 /* s and t of a batchnorm op, into arena arrays; false when not foldable. */
 static bool
 bn_affine(ir_graph *g, const ir_op *bn, float **s, float **t, int64_t *C)
@@ -67,7 +58,7 @@ fold_into_producer(ir_graph *g, ir_op *bn)
 {
 	ir_value *x = bn->operands[0];
 	ir_op *conv = x->def;
-	if (!conv || conv->kind != IR_OP_CONV || x->nuses != 1 || is_output(g, x))
+	if (!conv || conv->kind != IR_OP_CONV || x->nuses != 1 || ir_is_output(g, x))
 		return false;
 	if (conv->nresults != 1)
 		return false; /* a second result is computed from this one: it would change too */
@@ -110,7 +101,7 @@ static bool
 fold_into_consumer(ir_graph *g, ir_op *bn)
 {
 	ir_value *y = bn->results[0];
-	if (y->nuses != 1 || is_output(g, y) || !y->users[0])
+	if (y->nuses != 1 || ir_is_output(g, y) || !y->users[0])
 		return false;
 	ir_op *conv = y->users[0];
 	if (conv->kind != IR_OP_CONV || conv->operands[0] != y)

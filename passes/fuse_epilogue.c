@@ -33,15 +33,6 @@
 #include <math.h>
 #include <string.h>
 
-static bool
-is_output(const ir_graph *g, const ir_value *v)
-{
-	for (int i = 0; i < g->noutputs; i++)
-		if (g->outputs[i] == v)
-			return true;
-	return false;
-}
-
 /*
  * The op defining v when its epilogue is still free: conv and scale_shift
  * take a residual (operand 3) and an activation, gemm and fc an activation.
@@ -50,7 +41,7 @@ static ir_op *
 open_producer(const ir_graph *g, const ir_value *v, bool want_residual)
 {
 	ir_op *p = v->def;
-	if (!p || v->nuses != 1 || is_output(g, v) || ir_op_attr(p, "act") || p->nresults != 1)
+	if (!p || v->nuses != 1 || ir_is_output(g, v) || ir_op_attr(p, "act") || p->nresults != 1)
 		return NULL;
 	if (p->kind == IR_OP_CONV || p->kind == IR_OP_SCALE_SHIFT)
 		return p;
@@ -77,7 +68,7 @@ fuse_add(ir_graph *g, ir_op *add)
 		ir_op *conv = open_producer(g, c, true);
 		if (!conv || c == r || (conv->noperands > 3 && conv->operands[3]))
 			continue;
-		if (is_output(g, r) || pass_pos(r) >= pass_pos(c))
+		if (ir_is_output(g, r) || pass_pos(r) >= pass_pos(c))
 			continue;
 		if (!best || pass_pos(c) > pass_pos(best->results[0])) {
 			best = conv;

@@ -40,20 +40,11 @@
 
 #include <string.h>
 
-static bool
-is_output(const ir_graph *g, const ir_value *v)
-{
-	for (int i = 0; i < g->noutputs; i++)
-		if (g->outputs[i] == v)
-			return true;
-	return false;
-}
-
 /* v is read once, by the chain being matched, and is not a graph output. */
 static bool
 private(const ir_graph *g, const ir_value *v)
 {
-	return v->nuses == 1 && !is_output(g, v);
+	return v->nuses == 1 && !ir_is_output(g, v);
 }
 
 /* Is v [N,C] or [N,C,1,1]? */

@@ -125,15 +125,6 @@ place(item *it, item **placed, int n, int order, bool best_fit)
 	return total;
 }
 
-static bool
-is_output(const ir_graph *g, const ir_value *v)
-{
-	for (int i = 0; i < g->noutputs; i++)
-		if (g->outputs[i] == v)
-			return true;
-	return false;
-}
-
 /* Out of memory: the graph's longjmp when it has one (the pass manager's
  * callers, as for every pass), else a fatal error. */
 static _Noreturn void
@@ -175,7 +166,7 @@ plan_memory(ir_graph *g, int64_t *lower_bound)
 			ir_value *v = op->results[i];
 			v->mem_offset = -1;
 			v->aux = -1;
-			if (is_output(g, v))
+			if (ir_is_output(g, v))
 				continue;
 			v->aux = k;
 			it[k].v = v;

@@ -264,13 +264,14 @@ grow(ir_graph *g, void **arr, int n, int *cap)
 int
 ir_inplace_operand(const ir_op *op)
 {
-	if (op->kind == IR_OP_CONV && op->noperands > 3 && op->operands[3] && op->nresults >= 1 &&
-	    ir_value_same_type(op->operands[3], op->results[0]))
-		return 3;
-	if (op->kind == IR_OP_SCALE_SHIFT && op->noperands >= 1 && op->operands[0] &&
-	    op->nresults >= 1 && ir_value_same_type(op->operands[0], op->results[0]))
-		return 0;
-	return -1;
+	int k = op->kind == IR_OP_CONV ? 3 : op->kind == IR_OP_SCALE_SHIFT ? 0 : -1;
+	if (k < 0 || k >= op->noperands || !op->operands[k] || op->nresults < 1 ||
+	    !ir_value_same_type(op->operands[k], op->results[0]))
+		return -1;
+	for (int i = 0; i < op->noperands; i++)
+		if (i != k && op->operands[i] == op->operands[k])
+			return -1; /* read in another slot too */
+	return k;
 }
 
 bool

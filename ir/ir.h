@@ -195,7 +195,8 @@ typedef struct ir_graph {
  * runs every such op in place): the op reads each element of that operand
  * only before writing the same element of its result, and nowhere else.
  * Today the residual of a conv (operand 3) and the input of a scale_shift
- * (operand 0), when of the result's type.
+ * (operand 0), when of the result's type and not also another operand of
+ * the op (which would then be read after it was overwritten).
  */
 int ir_inplace_operand(const ir_op *op);
 

@@ -419,9 +419,6 @@ check_plan(vctx *c)
 		nlive = k;
 		int inpl = ir_inplace_operand(op);
 		ir_value *r = inpl >= 0 ? op->operands[inpl] : NULL;
-		for (int j = 0; r && j < op->noperands; j++)
-			if (j != inpl && op->operands[j] == r)
-				r = NULL; /* read in another slot too: not in place */
 		for (int i = 0; i < op->nresults; i++) {
 			ir_value *y = op->results[i];
 			int64_t off = y->mem_offset, sz = ws_size(y);

@@ -29,8 +29,8 @@
  * The two values then are one tensor from the operand's definition to the
  * result's last use, for the placement and for the lower bound alike: a
  * residual network's block keeps one buffer for its running sum instead of
- * two.  Not when the operand is also another operand of the op (a conv's
- * input), a graph input or output, or of another size.
+ * two.  Not when the operand is a graph input or output, or of another
+ * size (nor, by ir_inplace_operand, also another operand of the op).
  */
 #include "passes.h"
 
@@ -164,7 +164,6 @@ plan_memory(ir_graph *g, int64_t *lower_bound)
 	for (ir_op *op = g->first; op; op = op->next, idx++) {
 		for (int i = 0; i < op->nresults; i++) {
 			ir_value *v = op->results[i];
-			v->mem_offset = -1;
 			v->aux = -1;
 			if (ir_is_output(g, v))
 				continue;
@@ -195,17 +194,14 @@ plan_memory(ir_graph *g, int64_t *lower_bound)
 	idx = 0;
 	for (ir_op *op = g->first; op; op = op->next, idx++) {
 		int kk = ir_inplace_operand(op);
-		if (kk < 0 || kk >= op->noperands || !op->operands[kk] || op->nresults < 1)
+		if (kk < 0)
 			continue;
 		ir_value *r = op->operands[kk], *y = op->results[0];
 		if (!r->def || r->aux < 0 || r->aux >= n || it[r->aux].v != r || y->aux < 0 ||
 		    it[y->aux].v != y || it[r->aux].size != it[y->aux].size)
 			continue;
-		bool other = false; /* r read by this op in another slot too */
-		for (int i = 0; i < op->noperands; i++)
-			other |= i != kk && op->operands[i] == r;
 		int root = grp[r->aux]; /* roots are their own group: one step */
-		if (other || it[root].last != idx)
+		if (it[root].last != idx)
 			continue;
 		grp[y->aux] = root;
 		if (it[y->aux].last > it[root].last)

@@ -25,6 +25,7 @@
  * deterministic.
  */
 #include "backend.h"
+#include "be_elf.h"
 #include "be_lower.h"
 #include "passes.h"
 
@@ -259,7 +260,71 @@ typedef struct cg {
 	LLVMValueRef parallel_for, rt_alloc, rt_free;
 	LLVMValueRef *cglobals;     /* per constant (by index), lazily created */
 	int ncalls, nwrappers;
+	/* ELF objects: the constants of at least BLOB_MIN bytes are left out of
+	 * the module and appended to the object as one section (elf.c); the
+	 * module refers to them as offsets from blob, an external symbol */
+	bool use_blob;
+	LLVMValueRef blob;          /* i8 placeholder until finish_blob */
+	ir_value **bvals;           /* the constants in the section, in order */
+	uint64_t *boffs;            /* and their offsets in it */
+	int nb, capb;
+	uint64_t blob_size;
+	char blob_sym[300];
 } cg;
+
+enum { BLOB_MIN = 1024, BLOB_ALIGN = 64 };
+
+/* Places v in the weight section: a constant expression for its address. */
+static LLVMValueRef
+blob_const(cg *c, ir_value *v, ir_err *e)
+{
+	if (c->nb == c->capb) {
+		int cap = c->capb ? 2 * c->capb : 64;
+		ir_value **bv = realloc(c->bvals, (size_t)cap * sizeof *bv);
+		if (bv)
+			c->bvals = bv;
+		uint64_t *bo = realloc(c->boffs, (size_t)cap * sizeof *bo);
+		if (bo)
+			c->boffs = bo;
+		if (!bv || !bo)
+			return ir_errf(e, "out of memory"), NULL;
+		c->capb = cap;
+	}
+	if (!c->blob) {
+		c->blob = LLVMAddGlobal(c->mod, c->i8, "resc.blob.tmp");
+		LLVMSetLinkage(c->blob, LLVMExternalLinkage);
+		LLVMSetVisibility(c->blob, LLVMHiddenVisibility);
+	}
+	uint64_t off = (c->blob_size + BLOB_ALIGN - 1) & ~(uint64_t)(BLOB_ALIGN - 1);
+	c->bvals[c->nb] = v;
+	c->boffs[c->nb++] = off;
+	c->blob_size = off + ir_value_nbytes(v);
+	LLVMValueRef idx = LLVMConstInt(c->i64, off, 0);
+	return LLVMConstGEP2(c->i8, c->blob, &idx, 1);
+}
+
+/*
+ * Gives the weight section's symbol its final type ([size x i8], so that
+ * LLVM knows its extent) and name: NAME.weights.data, external and hidden
+ * (the section defines it in this object; it is not exported from a
+ * shared object).
+ */
+static void
+finish_blob(cg *c)
+{
+	if (!c->blob)
+		return;
+	snprintf(c->blob_sym, sizeof c->blob_sym, "%s.weights.data", c->o->name);
+	LLVMTypeRef ty = LLVMArrayType2(c->i8, c->blob_size);
+	LLVMValueRef gv = LLVMAddGlobal(c->mod, ty, c->blob_sym);
+	LLVMSetLinkage(gv, LLVMExternalLinkage);
+	LLVMSetVisibility(gv, LLVMHiddenVisibility);
+	LLVMSetAlignment(gv, BLOB_ALIGN);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMReplaceAllUsesWith(c->blob, gv);
+	LLVMDeleteGlobal(c->blob);
+	c->blob = gv;
+}
 
 static LLVMValueRef
 const_global(cg *c, ir_value *v, ir_err *e)
@@ -272,6 +337,12 @@ const_global(cg *c, ir_value *v, ir_err *e)
 		return NULL;
 	}
 	size_t nb = ir_value_nbytes(v);
+	if (c->use_blob && nb >= BLOB_MIN) {
+		LLVMValueRef p = blob_const(c, v, e);
+		if (p)
+			c->cglobals[v->aux] = p;
+		return p;
+	}
 	LLVMValueRef init = LLVMConstStringInContext2(c->ctx, v->data, nb, 1);
 	char name[32];
 	snprintf(name, sizeof name, "w%d", (int)v->aux);
@@ -937,6 +1008,63 @@ write_file(const char *path, const void *data, size_t n, ir_err *e)
 	return 0;
 }
 
+/*
+ * Writes the object LLVM emitted with the weight section added (elf.c): the
+ * edited object, then each constant at its offset in the section, then the
+ * new section tables; zeros in the gaps.  Atomically, like write_file.
+ */
+static int
+write_object(const cg *c, const char *path, const void *obj, size_t n, ir_err *e)
+{
+	be_elf_edit ed;
+	if (be_elf_add_section(obj, n, c->blob_sym, ".rodata.resc_weights", c->blob_size, BLOB_ALIGN,
+	                       &ed, e) != 0)
+		return -1;
+	if (!ed.obj) /* nothing refers to the section */
+		return write_file(path, obj, n, e);
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f) {
+		free(ed.obj);
+		free(ed.tail);
+		return ir_errf(e, "cannot write %s: %s", tmp, strerror(errno));
+	}
+	uint64_t at = ed.nobj; /* bytes written */
+	bool ok = fwrite(ed.obj, 1, ed.nobj, f) == ed.nobj;
+	for (int i = 0; i <= c->nb && ok; i++) {
+		uint64_t to = i < c->nb ? ed.data_off + c->boffs[i] : ed.tail_off;
+		for (; at < to && ok; at++) /* alignment gaps: under BLOB_ALIGN bytes each */
+			ok = putc(0, f) != EOF;
+		if (i < c->nb && ok) {
+			size_t nb = ir_value_nbytes(c->bvals[i]);
+			ok = fwrite(c->bvals[i]->data, 1, nb, f) == nb;
+			at += nb;
+		}
+	}
+	ok = ok && fwrite(ed.tail, 1, ed.ntail, f) == ed.ntail;
+	ok = (fclose(f) == 0) && ok;
+	free(ed.obj);
+	free(ed.tail);
+	if (!ok || rename(tmp, path) != 0) {
+		remove(tmp);
+		return ir_errf(e, "cannot write %s", path);
+	}
+	return 0;
+}
+
+/* Whether LLVM writes ELF objects for the triple (not Mach-O or COFF). */
+static bool
+triple_is_elf(const char *triple)
+{
+	static const char *other[] = {"apple", "darwin", "macos", "ios", "windows", "win32",
+		"mingw", "cygwin", "msvc", "uefi", NULL};
+	for (int i = 0; other[i]; i++)
+		if (strstr(triple, other[i]))
+			return false;
+	return true;
+}
+
 int
 be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 {
@@ -1000,8 +1128,10 @@ be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 	sw_lap(&sw, "setup");
 	int64_t ws = workspace_size(g);
 	sw_lap(&sw, "memory plan");
+	c.use_blob = o->emit == BE_EMIT_OBJ && triple_is_elf(t.triple);
 	if (build_module(&c, ws, e) != 0)
 		goto out;
+	finish_blob(&c);
 	sw_lap(&sw, "lowering + module build");
 	if (sw.on)
 		fprintf(stderr, "resc backend: %d calls, %d distinct kernel specialisations\n",
@@ -1048,12 +1178,17 @@ be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 			goto out;
 		}
 		sw_lap(&sw, "codegen");
-		rc = write_file(path, LLVMGetBufferStart(mb), LLVMGetBufferSize(mb), e);
+		if (c.blob)
+			rc = write_object(&c, path, LLVMGetBufferStart(mb), LLVMGetBufferSize(mb), e);
+		else
+			rc = write_file(path, LLVMGetBufferStart(mb), LLVMGetBufferSize(mb), e);
 		LLVMDisposeMemoryBuffer(mb);
 	}
 	sw_lap(&sw, "write");
 out:
 	free(c.cglobals);
+	free(c.bvals);
+	free(c.boffs);
 	LLVMDisposeBuilder(c.b);
 	LLVMDisposeModule(c.mod);
 	LLVMContextDispose(c.ctx);

@@ -67,7 +67,24 @@ def check_object(obj, machine):
                  for f in (line.split() for line in syms.splitlines()))
         if not ok:
             sys.exit(f"FAIL: {obj}: no defined global function {s}")
-    print(f"{obj}: ELF64 relocatable, Machine {m}, net_run and net_workspace_size defined")
+    # the weights: a section backend/elf.c added after LLVM wrote the object,
+    # defining the hidden symbol the code refers to (docs/backend.md)
+    secs = sh([readelf(), "-SW", obj])
+    sec = re.search(r"\[\s*(\d+)\]\s+\.rodata\.resc_weights\s+PROGBITS\s+\S+\s+\S+\s+(\S+)\s+\S+\s+A\s+0\s+0\s+64", secs)
+    if not sec:
+        sys.exit(f"FAIL: {obj}: no read-only .rodata.resc_weights section aligned to 64:\n{secs}")
+    wsym = [f for f in (line.split() for line in syms.splitlines())
+            if len(f) >= 8 and f[7] == "net.weights.data"]
+    if (len(wsym) != 1 or wsym[0][3] != "OBJECT" or wsym[0][5] != "HIDDEN" or wsym[0][6] != sec.group(1)
+            or int(wsym[0][2], 0) != int(sec.group(2), 16)):
+        sys.exit(f"FAIL: {obj}: net.weights.data is not a hidden object spanning section {sec.group(1)}: {wsym}")
+    for t in ("llvm-readobj-19",):
+        if shutil.which(t):  # a strict reader: any malformed table is an error or a warning
+            out = sh([t, "--sections", "--symbols", "--relocations", obj])
+            if "warning" in out.lower() or "error" in out.lower():
+                sys.exit(f"FAIL: {t} complains about {obj}:\n{out[:2000]}")
+    print(f"{obj}: ELF64 relocatable, Machine {m}, net_run and net_workspace_size defined, "
+          f"weights in section {sec.group(1)} ({int(sec.group(2), 16)} bytes)")
 
 
 def reference(src, work):

@@ -182,6 +182,7 @@ static const optdef bench_opts[] = {
 	{O_THREADS, "--threads", "N", "threads of the runtime's pool (default: RESC_NUM_THREADS or every CPU)"},
 	{O_ITERS, "--iters", "K", "timed runs (default: about 2 s of work, 3 to 50)"},
 	{O_PROFILE, "--profile", NULL, "also time every op in an instrumented build, sorted, with GFLOP/s"},
+	{O_JSON, "--json", NULL, "print one JSON object (with --profile: every op, in graph order)"},
 	{O_BATCH, "--batch", "N", "batch size: axis 0 of the inputs, dynamic or fixed (default: the model's, 1 if dynamic)"},
 	{O_INPUT_SHAPE, "--input-shape", "NAME=DIMS", "compile for this input shape, e.g. input=1x3x320x320 (repeatable)"},
 	{O_OPT, "-O", "0-3", "optimisation level (default: -O3)"},
@@ -213,7 +214,7 @@ static const command commands[] = {
 	 "summarise a model: ops, parameters, MACs, shapes", inspect_opts, cmd_inspect},
 	{"config", "resc config [--cflags] [--libs]",
 	 "print the flags to build and link generated code", config_opts, cmd_config},
-	{"bench", "resc bench MODEL.onnx [--threads N] [--iters K] [--profile]",
+	{"bench", "resc bench MODEL.onnx [--threads N] [--iters K] [--profile] [--json]",
 	 "time the compiled model; with --profile, the time of every op", bench_opts, cmd_bench},
 	{"report", "resc report MODEL.onnx [-o report.html] [--profile]",
 	 "write one self-contained HTML page: graph, layers, workspace plan", report_opts, cmd_report},
@@ -1030,22 +1031,6 @@ cmd_run(int argc, char **argv)
 /* ---- inspect ------------------------------------------------------------ */
 
 static void
-json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void
 json_type(FILE *f, const ir_value *v)
 {
 	fputc('[', f);
@@ -1089,13 +1074,13 @@ cmd_inspect(int argc, char **argv)
 
 	if (a.json) {
 		printf("{\"model\": ");
-		json_str(stdout, a.model);
+		ux_json_str(stdout, a.model);
 		printf(", \"opset\": %lld, \"producer\": ", (long long)info.opset);
-		json_str(stdout, info.producer ? info.producer : "");
+		ux_json_str(stdout, info.producer ? info.producer : "");
 		printf(", \"nodes\": %lld, \"ops_before\": {", (long long)info.nnodes);
 		for (int i = 0; i < info.ntypes; i++) {
 			printf("%s", i ? ", " : "");
-			json_str(stdout, info.types[i]);
+			ux_json_str(stdout, info.types[i]);
 			printf(": %d", info.counts[i]);
 		}
 		printf("}, \"ops_imported\": ");
@@ -1103,7 +1088,7 @@ cmd_inspect(int argc, char **argv)
 		printf(", \"ops_after\": ");
 		json_hist(&st);
 		printf(", \"pipeline\": ");
-		json_str(stdout, pipeline);
+		ux_json_str(stdout, pipeline);
 		printf(", \"params\": %lld, \"macs\": %lld, \"weights_bytes\": %lld",
 		       (long long)st.params, (long long)st.macs, (long long)st.weights_bytes);
 		printf(", \"workspace_bytes\": %lld, \"workspace_lower_bound_bytes\": %lld",
@@ -1111,7 +1096,7 @@ cmd_inspect(int argc, char **argv)
 		printf(", \"inputs\": [");
 		for (int i = 0; i < g->ninputs; i++) {
 			printf("%s{\"name\": ", i ? ", " : "");
-			json_str(stdout, g->input_names[i]);
+			ux_json_str(stdout, g->input_names[i]);
 			printf(", \"dtype\": \"%s\", \"shape\": ", ir_dtype_name(g->inputs[i]->dtype));
 			json_type(stdout, g->inputs[i]);
 			putchar('}');
@@ -1119,7 +1104,7 @@ cmd_inspect(int argc, char **argv)
 		printf("], \"outputs\": [");
 		for (int i = 0; i < g->noutputs; i++) {
 			printf("%s{\"name\": ", i ? ", " : "");
-			json_str(stdout, g->output_names[i]);
+			ux_json_str(stdout, g->output_names[i]);
 			printf(", \"dtype\": \"%s\", \"shape\": ", ir_dtype_name(g->outputs[i]->dtype));
 			json_type(stdout, g->outputs[i]);
 			putchar('}');
@@ -1207,6 +1192,7 @@ ux_job_init(const args *a, ux_job *j, fe_info *info)
 	j->iters = a->iters;
 	j->profile = a->profile;
 	j->quiet = a->quiet;
+	j->json = a->json;
 }
 
 static int

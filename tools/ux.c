@@ -635,6 +635,66 @@ op_rows(const ir_graph *g, const timing *t)
 	return rows;
 }
 
+void
+ux_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* resc bench --json: the same numbers, ops in graph order with their full source names. */
+static void
+bench_json(const ux_job *j, const ir_stats *st, const timing *t)
+{
+	const ir_graph *g = j->g;
+	char buf[256];
+	printf("{\"model\": ");
+	ux_json_str(stdout, j->model);
+	printf(", \"inputs\": [");
+	for (int i = 0; i < g->ninputs; i++) {
+		ux_shape_str(g->inputs[i], buf, sizeof buf);
+		printf("%s{\"name\": ", i ? ", " : "");
+		ux_json_str(stdout, g->input_names[i]);
+		printf(", \"shape\": ");
+		ux_json_str(stdout, buf);
+		printf("}");
+	}
+	printf("], \"macs\": %lld, \"threads\": %d, \"iters\": %d, \"median_ms\": %.6f, "
+	       "\"min_ms\": %.6f, \"mean_ms\": %.6f",
+	       (long long)st->macs, t->threads, t->iters, t->median_ms, t->min_ms, t->mean_ms);
+	if (j->profile) {
+		printf(",\n \"profile\": {\"iters\": %d, \"ops\": [", t->profiled_iters);
+		oprow *rows = op_rows(g, t);
+		for (int i = 0; i < g->nops; i++) {
+			const ir_op *op = rows[i].op;
+			printf("%s\n  {\"index\": %d, \"kind\": ", i ? "," : "", i);
+			ux_json_str(stdout, ir_opinfos[op->kind].name);
+			ux_op_label(op, buf, sizeof buf);
+			printf(", \"what\": ");
+			ux_json_str(stdout, buf);
+			ux_shape_str(op->results[0], buf, sizeof buf);
+			printf(", \"output\": ");
+			ux_json_str(stdout, buf);
+			printf(", \"ms\": %.6f, \"macs\": %lld, \"source\": ", rows[i].ms,
+			       (long long)ir_op_macs(op));
+			ux_json_str(stdout, op->loc ? op->loc : "");
+			printf("}");
+		}
+		free(rows);
+		printf("]}");
+	}
+	printf("}\n");
+}
+
 int
 ux_bench(ux_job *j)
 {
@@ -643,6 +703,11 @@ ux_bench(ux_job *j)
 	ir_graph_stats(g, &st);
 	timing t;
 	measure(j, &t);
+	if (j->json) {
+		bench_json(j, &st, &t);
+		free(t.op_ns);
+		return 0;
+	}
 	char shape[128];
 	printf("model      %s\n", j->model);
 	for (int i = 0; i < g->ninputs; i++) {

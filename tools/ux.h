@@ -49,6 +49,9 @@ void ux_shape_str(const ir_value *v, char *buf, size_t n);
 /* A one-line description of an op, fused parts included: "conv 3x3 /s1 +bias +residual relu". */
 void ux_op_label(const ir_op *op, char *buf, size_t n);
 
+/* s as a JSON string, quotes included (NULL: ""). */
+void ux_json_str(FILE *f, const char *s);
+
 /* Writes g as Graphviz DOT: one node per op, shapes on the edges. */
 void ux_write_dot(FILE *f, const ir_graph *g, const char *title);
 
@@ -65,6 +68,7 @@ typedef struct ux_job {
 	int iters;                  /* timed runs; 0: default */
 	bool profile;
 	bool quiet;
+	bool json;                  /* bench: one JSON object instead of the table */
 } ux_job;
 
 int ux_bench(ux_job *j);

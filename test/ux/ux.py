@@ -162,6 +162,25 @@ def mode_bench(a, resc, models):
     if abs(sum(float(s) for _, _, s in rows) - 100) > 1:
         fail("shares do not add up to 100%")
 
+    # --json: the same numbers as one object, ops in graph order
+    out = run([resc, "bench", models["digits"], "--iters", "5", "--threads", "1", "--profile",
+               "--json", "--quiet"]).stdout
+    try:
+        d = json.loads(out)
+    except ValueError as e:
+        fail("resc bench --json: not one JSON object (%s): %s" % (e, out[:300]))
+    if d["threads"] != 1 or d["iters"] != 5 or not 0 < d["min_ms"] <= d["median_ms"]:
+        fail("resc bench --json: threads/iters/latency wrong: %s" % out[:300])
+    if d["macs"] <= 0 or d["inputs"][0]["shape"] != "1x1x8x8":
+        fail("resc bench --json: macs or input shape wrong: %s" % out[:300])
+    ops = d["profile"]["ops"]
+    if [o["index"] for o in ops] != list(range(want)):
+        fail("resc bench --json: ops are not 0..%d in order" % (want - 1))
+    if not all(o["ms"] >= 0 and o["what"] and o["output"] for o in ops) or sum(o["ms"] for o in ops) <= 0:
+        fail("resc bench --json: op rows incomplete")
+    if not any(o["kind"] == "conv" and o["macs"] > 0 and o["source"] for o in ops):
+        fail("resc bench --json: no conv with its MACs and ONNX node name")
+
 
 def mode_progress(a, resc, models):
     if not shutil.which("script"):

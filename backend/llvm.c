@@ -582,6 +582,13 @@ build_module(cg *c, int64_t ws_size, ir_err *e)
 	LLVMBuilderRef b = c->b;
 	char fname[256];
 
+	/* the generated API takes and returns plain NCHW buffers */
+	for (int i = 0; i < g->ninputs + g->noutputs; i++) {
+		const ir_value *v = i < g->ninputs ? g->inputs[i] : g->outputs[i - g->ninputs];
+		if (v->layout != IR_LAYOUT_PLAIN)
+			return ir_errf(e, "graph %s %d has a blocked layout; the generated API takes plain tensors",
+			               i < g->ninputs ? "input" : "output", i < g->ninputs ? i : i - g->ninputs);
+	}
 	/* the ops, lowered; lowering may add constants (packed weights) */
 	int nops = 0;
 	for (ir_op *op = g->first; op; op = op->next)

@@ -135,9 +135,38 @@ need_dtype(const ir_op *op, const ir_value *v, unsigned mask, ir_err *e)
 #define M_F32 (1u << IR_F32)
 #define M_ARITH ((1u << IR_F32) | (1u << IR_I32) | (1u << IR_I64))
 
+/* A value in the blocked layout the kernels support (NCHW16c). */
+static bool
+is_blk(const ir_value *v)
+{
+	return v && v->layout == IR_LAYOUT_NCHWC;
+}
+
+/* conv, maxpool, slice and fc take blocked values (their lowerings check
+ * the details); every other op needs plain ones. */
 static int
 need_plain(const ir_op *op, ir_err *e)
 {
+	bool blk_ok = op->kind == IR_OP_CONV || op->kind == IR_OP_MAXPOOL || op->kind == IR_OP_SLICE ||
+	              op->kind == IR_OP_FC || op->kind == IR_OP_SCALE_SHIFT ||
+	              op->kind == IR_OP_GLOBALAVGPOOL || op->kind == IR_OP_RESIZE;
+	for (int i = 0; i < op->noperands; i++)
+		if (is_blk(op->operands[i]) && op->operands[i]->block != RK_BLOCK)
+			return ir_errf(e, "%s: channel blocks of %d; the kernels use %d", ir_opinfos[op->kind].name,
+			               op->operands[i]->block, (int)RK_BLOCK);
+	for (int i = 0; i < op->nresults; i++)
+		if (is_blk(op->results[i]) && op->results[i]->block != RK_BLOCK)
+			return ir_errf(e, "%s: channel blocks of %d; the kernels use %d", ir_opinfos[op->kind].name,
+			               op->results[i]->block, (int)RK_BLOCK);
+	if (ir_same_shape_eltwise(op)) { /* element i to element i: one layout for all */
+		for (int i = 0; i < op->noperands; i++)
+			if (is_blk(op->operands[i]) != is_blk(op->results[0]))
+				return ir_errf(e, "%s: operands and result must share a layout",
+				               ir_opinfos[op->kind].name);
+		return 0;
+	}
+	if (blk_ok)
+		return 0;
 	for (int i = 0; i < op->noperands; i++)
 		if (op->operands[i] && op->operands[i]->layout != IR_LAYOUT_PLAIN)
 			return ir_errf(e, "%s: blocked layouts are not supported by the kernels yet",
@@ -244,8 +273,13 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	if (get_ints(op, "strides", 2, &st, e) || get_ints(op, "pads", 4, &pads, e) ||
 	    get_ints(op, "dilations", 2, &dil, e))
 		return -1;
-	if (r && !ir_value_same_type(r, y))
-		return ir_errf(e, "conv: the residual operand must have the result's type");
+	if (r && (!ir_value_same_type(r, y) || r->layout != y->layout))
+		return ir_errf(e, "conv: the residual operand must have the result's type and layout");
+	if ((is_blk(x) || is_blk(y)) &&
+	    (ir_op_int(op, "group", 1) != 1 || z || !const_data(w) ||
+	     (is_blk(x) && x->dims[1] % RK_BLOCK) || (is_blk(y) && y->dims[1] % RK_BLOCK)))
+		return ir_errf(e, "conv: a blocked layout needs one group, constant weights, no second "
+		               "result and whole blocks of channels");
 
 	rk_conv_desc d;
 	memset(&d, 0, sizeof d);
@@ -278,6 +312,8 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	d.has_post_shift = pt != NULL;
 	if (epilogue_named(op, "post_act", &d.post_act, &d.post_lo, &d.post_hi, e))
 		return -1;
+	d.xblk = is_blk(x);
+	d.yblk = is_blk(y);
 
 	/* 1x1, stride 1, no padding: the plane is one long row */
 	bool flat = d.KH == 1 && d.KW == 1 && d.SH == 1 && d.SW == 1 && !pads[0] && !pads[1] &&
@@ -339,7 +375,7 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	/* flat 1x1 over large planes with whole blocks: pixel vectors */
 	const char *algo = ir_op_string(op, "algo", "block");
 	bool flat_v = flat && d.wpacked && strcmp(algo, "pixel") != 0 && d.Mg % RK_BLOCK == 0 &&
-	              d.OW >= FLAT_V_MIN_PIXELS;
+	              d.OW >= FLAT_V_MIN_PIXELS && !d.xblk && !d.yblk;
 	d.ty_sz = d.OH;
 	d.nty = 1;
 	d.tx_sz = d.OW;
@@ -375,7 +411,7 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	 * cannot run (their tiles need every input channel in one pass) */
 	if (flat_v)
 		d.icb = d.Cg; /* its tiles hold a few pixels of every channel */
-	d.pv = strcmp(algo, "pixel") == 0 && d.SW == 1 && d.icb == d.Cg && d.wpacked;
+	d.pv = strcmp(algo, "pixel") == 0 && d.SW == 1 && d.icb == d.Cg && d.wpacked && !d.xblk && !d.yblk;
 	add_ptr(c, x);
 	add_ptr(c, wp);
 	add_ptr(c, b);
@@ -794,10 +830,14 @@ lower_pool(ir_op *op, be_call *c, ir_err *e)
 		dil = one;
 	if (x->rank != 4 || y->rank != 4)
 		return ir_errf(e, "%s: only 2-D pooling is supported", ir_opinfos[op->kind].name);
+	if (is_blk(x) != is_blk(y) || (is_blk(x) && !maxp))
+		return ir_errf(e, "%s: a blocked layout needs max pooling with a blocked result",
+		               ir_opinfos[op->kind].name);
 	rk_pool_desc d;
 	memset(&d, 0, sizeof d);
 	d.kind = maxp ? RK_POOL_MAX : RK_POOL_AVG;
-	d.P = x->dims[0] * x->dims[1];
+	d.blk = is_blk(x);
+	d.P = x->dims[0] * x->dims[1] / (d.blk ? RK_BLOCK : 1);
 	d.H = x->dims[2];
 	d.W = x->dims[3];
 	d.OH = y->dims[2];
@@ -850,22 +890,37 @@ lower_reduce(ir_op *op, be_call *c, ir_err *e)
 			red[axes[i]] = true;
 		}
 	}
+	/* the physical dims: NCHW16c is [N][C/16][H][W][16], the pool keeps the
+	 * lanes, so the result comes out in plain [N][C] order */
+	int xr = x->rank;
+	int64_t xd[IR_MAX_DIMS];
+	memcpy(xd, x->dims, sizeof xd);
+	if (is_blk(x)) {
+		if (op->kind != IR_OP_GLOBALAVGPOOL || is_blk(y) || x->rank != 4)
+			return ir_errf(e, "%s: only a global average pool reads a blocked layout (into a plain result)",
+			               ir_opinfos[op->kind].name);
+		const int64_t pd[5] = {x->dims[0], x->dims[1] / RK_BLOCK, x->dims[2], x->dims[3], RK_BLOCK};
+		const bool pr[5] = {false, false, true, true, false};
+		xr = 5;
+		memcpy(xd, pd, sizeof pd);
+		memcpy(red, pr, sizeof pr);
+	}
 	rk_reduce_desc d;
 	memset(&d, 0, sizeof d);
 	d.mean = mean;
 	d.count = 1;
 	/* drop size-1 axes (they change nothing), merge neighbours with equal flags */
 	int r = 0;
-	for (int i = 0; i < x->rank; i++) {
+	for (int i = 0; i < xr; i++) {
 		if (red[i])
-			d.count *= x->dims[i];
-		if (x->dims[i] == 1)
+			d.count *= xd[i];
+		if (xd[i] == 1)
 			continue;
 		if (r > 0 && d.red[r - 1] == (int64_t)red[i]) {
-			d.dims[r - 1] *= x->dims[i];
+			d.dims[r - 1] *= xd[i];
 			continue;
 		}
-		d.dims[r] = x->dims[i];
+		d.dims[r] = xd[i];
 		d.red[r] = red[i];
 		r++;
 	}
@@ -899,16 +954,17 @@ dense_strides(int rank, const int64_t *dims, int64_t *st)
 	}
 }
 
-/* y[i] = x[offset + sum i_d*st[d]] over y's dims. */
+/* y[i] = x[offset + sum i_d*st[d]] over dims (y's elements in order). */
 static int
-lower_strided(ir_value *x, ir_value *y, int64_t offset, const int64_t *st, be_call *c)
+lower_strided_dims(ir_value *x, ir_value *y, int rank, const int64_t *dims, int64_t offset,
+                   const int64_t *st, be_call *c)
 {
 	view v;
 	memset(&v, 0, sizeof v);
-	v.rank = y->rank;
+	v.rank = rank;
 	v.nin = 1;
-	memcpy(v.dims, y->dims, sizeof v.dims);
-	memcpy(v.st[0], st, (size_t)y->rank * sizeof *st);
+	memcpy(v.dims, dims, (size_t)rank * sizeof *dims);
+	memcpy(v.st[0], st, (size_t)rank * sizeof *st);
 	view_simplify(&v);
 	rk_strided_desc d;
 	memset(&d, 0, sizeof d);
@@ -926,6 +982,42 @@ lower_strided(ir_value *x, ir_value *y, int64_t offset, const int64_t *st, be_ca
 	add_ptr(c, y);
 	set_call(c, "rk_strided", &d, sizeof d, d.total ? ceil_div(d.total, d.chunk) : 1);
 	return 0;
+}
+
+/* y[i] = x[offset + sum i_d*st[d]] over y's dims. */
+static int
+lower_strided(ir_value *x, ir_value *y, int64_t offset, const int64_t *st, be_call *c)
+{
+	return lower_strided_dims(x, y, y->rank, y->dims, offset, st, c);
+}
+
+/*
+ * A slice of NCHW16c to NCHW16c over H and W (the subsampled input of a
+ * strided 1x1 conv, passes/subsample_conv.c): a strided copy over the
+ * physical dims [N][C/16][H][W][16].
+ */
+static int
+lower_slice_blk(ir_op *op, const int64_t *starts, const int64_t *steps, be_call *c, ir_err *e)
+{
+	ir_value *x = op->operands[0], *y = op->results[0];
+	if (!is_blk(x) || !is_blk(y) || x->rank != 4 || starts[1] != 0 || steps[1] != 1 ||
+	    y->dims[1] != x->dims[1])
+		return ir_errf(e, "slice: a blocked layout needs blocked operand and result and all channels");
+	const int64_t B = RK_BLOCK, H = x->dims[2], W = x->dims[3];
+	int64_t off = 0;
+	if (ir_value_numel(y) > 0)
+		for (int i = 0; i < 4; i++) {
+			int64_t last = starts[i] + (y->dims[i] - 1) * steps[i];
+			if (starts[i] < 0 || starts[i] >= x->dims[i] || last < 0 || last >= x->dims[i])
+				return ir_errf(e, "slice: axis %d reads outside the input", i);
+		}
+	/* physical strides of x: [C/16*H*W*16, H*W*16, W*16, 16, 1] */
+	const int64_t xs[5] = {x->dims[1] * H * W, H * W * B, W * B, B, 1};
+	int64_t dims[5] = {y->dims[0], y->dims[1] / B, y->dims[2], y->dims[3], B};
+	int64_t st[5] = {steps[0] * xs[0], xs[1], steps[2] * xs[2], steps[3] * xs[3], 1};
+	if (ir_value_numel(y) > 0)
+		off = starts[0] * xs[0] + starts[2] * xs[2] + starts[3] * xs[3];
+	return lower_strided_dims(x, y, 5, dims, off, st, c);
 }
 
 static int
@@ -1120,28 +1212,43 @@ lower_resize(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	bool linear = strcmp(mode, "linear") == 0;
 	int nm = strcmp(nmode, "round_prefer_floor") == 0 ? 0 : strcmp(nmode, "round_prefer_ceil") == 0 ? 1 :
 	         strcmp(nmode, "floor") == 0 ? 2 : 3;
+	int r = x->rank;
+	int64_t in_d[IR_MAX_DIMS], out_d[IR_MAX_DIMS];
+	float sc[IR_MAX_DIMS];
+	for (int i = 0; i < r; i++) {
+		in_d[i] = x->dims[i];
+		out_d[i] = y->dims[i];
+		sc[i] = scales[i];
+	}
 	rk_resize_desc d;
 	memset(&d, 0, sizeof d);
-	int r = x->rank;
+	if (is_blk(x) || is_blk(y)) {
+		/* NCHW16c: [N][C/16][H][W] of 16-lane pixels, the channels not resized */
+		if (!is_blk(x) || !is_blk(y) || r != 4 || x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1] ||
+		    sc[0] != 1.0f || sc[1] != 1.0f)
+			return ir_errf(e, "resize: a blocked layout needs blocked operand and result and resizes only H and W");
+		in_d[1] = out_d[1] = x->dims[1] / RK_BLOCK;
+		d.blk = 1;
+	}
 	d.rank = r ? r : 1;
 	if (r == 0)
 		d.idims[0] = d.odims[0] = 1;
 	int64_t total = 0;
 	for (int i = 0; i < r; i++) {
-		d.idims[i] = x->dims[i];
-		d.odims[i] = y->dims[i];
-		total += 2 * y->dims[i];
+		d.idims[i] = in_d[i];
+		d.odims[i] = out_d[i];
+		total += 2 * out_d[i];
 	}
 	int64_t *idx = ir_alloc(g, (size_t)(total + 1) * sizeof *idx);
 	float *wt = ir_alloc(g, (size_t)(total + 1) * sizeof *wt);
 	int64_t pos = 0;
 	for (int i = 0; i < r; i++) {
-		int64_t in = x->dims[i], out = y->dims[i];
+		int64_t in = in_d[i], out = out_d[i];
 		d.taps[i] = 0;
 		if (in == 0 || out == 0)
 			continue;
-		double s = scales[i], exact = (double)out / (double)in;
-		if ((float)exact == scales[i])
+		double s = sc[i], exact = (double)out / (double)in;
+		if ((float)exact == sc[i])
 			s = exact;
 		bool ident = out == in;
 		int taps = linear ? 2 : 1;
@@ -1208,8 +1315,12 @@ lower_scale_shift(ir_op *op, be_call *c, ir_err *e)
 		return -1;
 	if (x->rank < 2 || (r && !ir_value_same_type(r, y)))
 		return ir_errf(e, "scale_shift: bad operand shapes");
+	if ((is_blk(x) || is_blk(y) || is_blk(r)) &&
+	    (!is_blk(x) || !is_blk(y) || (r && !is_blk(r)) || is_blk(s) || is_blk(t)))
+		return ir_errf(e, "scale_shift: x, the residual and the result must share a layout");
 	rk_scale_shift_desc d;
 	memset(&d, 0, sizeof d);
+	d.blk = is_blk(x);
 	d.N = x->dims[0];
 	d.C = x->dims[1];
 	d.S = numel(x->rank - 2, x->dims + 2);
@@ -1224,8 +1335,8 @@ lower_scale_shift(ir_op *op, be_call *c, ir_err *e)
 	add_ptr(c, t);
 	add_ptr(c, r);
 	add_ptr(c, y);
-	int64_t planes = d.N * d.C;
-	int64_t nt = task_count(planes, d.S, ELEM_PER_TASK);
+	int64_t planes = d.N * d.C / (d.blk ? RK_BLOCK : 1), per = d.S * (d.blk ? RK_BLOCK : 1);
+	int64_t nt = task_count(planes, per, ELEM_PER_TASK);
 	d.planes_per_task = planes ? ceil_div(planes, nt) : 1;
 	set_call(c, "rk_scale_shift", &d, sizeof d, planes ? ceil_div(planes, d.planes_per_task) : 1);
 	return 0;
@@ -1308,11 +1419,14 @@ lower_fc(ir_op *op, be_call *c, ir_err *e)
 	ir_value *x = op->operands[0], *w = op->operands[1], *b = opnd(op, 2), *y = op->results[0];
 	if (need_dtype(op, x, M_F32, e) || need_dtype(op, w, M_F32, e) || (b && need_dtype(op, b, M_F32, e)))
 		return -1;
+	if (is_blk(y) || is_blk(w))
+		return ir_errf(e, "fc: only its input may be blocked");
 	rk_fc_desc d;
 	memset(&d, 0, sizeof d);
 	d.N = x->dims[0];
 	d.C = x->dims[1];
 	d.S = numel(x->rank - 2, x->dims + 2);
+	d.xblk = is_blk(x);
 	d.M = w->dims[0];
 	d.has_b = b != NULL;
 	if (d.C > RK_FC_MAXC)
@@ -1394,6 +1508,8 @@ be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		int64_t xs[IR_MAX_DIMS], st[IR_MAX_DIMS], off = 0;
 		if (get_ints(op, "starts", x->rank, &starts, e) || get_ints(op, "steps", x->rank, &steps, e))
 			return -1;
+		if (is_blk(x) || is_blk(y))
+			return lower_slice_blk(op, starts, steps, c, e);
 		dense_strides(x->rank, x->dims, xs);
 		bool empty = ir_value_numel(y) == 0;
 		for (int i = 0; i < x->rank; i++) {

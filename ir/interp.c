@@ -11,8 +11,10 @@
  * constants with it, the const_fold pass evaluates with it, the pass manager
  * checks every pass against it, and the native backend is tested against
  * it.  So each kernel is the most direct loop nest that computes the
- * documented formula (ONNX's, where the doc defers to ONNX): no blocked
- * layouts, no threads, no fused ops.  Where a choice had to be made
+ * documented formula (ONNX's, where the doc defers to ONNX): no threads,
+ * no fused ops, and values in their logical NCHW order whatever layout
+ * they carry (a blocked layout, passes/layout.c, says how compiled code
+ * stores the value, not what it is).  Where a choice had to be made
  * (rounding, NaN, out-of-range casts) it is written down beside the loop.
  * The model tests run this on resnet152 at 224x224, so the loop nests of
  * conv, gemm and matmul are ordered to make the innermost loop contiguous and
@@ -1843,22 +1845,10 @@ ir_interp_run(ir_graph *g, const void *const *inputs, void *const *outputs, ir_e
 		for (int i = 0; i < op->noperands; i++) {
 			ir_value *v = op->operands[i];
 			in[i] = v ? buf[v->id] : NULL;
-			if (v && v->layout != IR_LAYOUT_PLAIN) {
-				ir_errf(e, "%s: operand %d has a blocked layout, which the interpreter does not run",
-				        opname(op), i);
-				op_error(op, pos, e);
-				goto done;
-			}
 		}
 		for (int i = 0; i < op->nresults; i++) {
 			ir_value *v = op->results[i];
 			size_t nb = ir_value_nbytes(v);
-			if (v->layout != IR_LAYOUT_PLAIN) {
-				ir_errf(e, "%s: result %d has a blocked layout, which the interpreter does not run",
-				        opname(op), i);
-				op_error(op, pos, e);
-				goto done;
-			}
 			owned[v->id] = xmalloc(nb);
 			if (!owned[v->id]) {
 				ir_errf(e, "out of memory");

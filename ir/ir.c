@@ -266,12 +266,39 @@ ir_inplace_operand(const ir_op *op)
 {
 	int k = op->kind == IR_OP_CONV ? 3 : op->kind == IR_OP_SCALE_SHIFT ? 0 : -1;
 	if (k < 0 || k >= op->noperands || !op->operands[k] || op->nresults < 1 ||
-	    !ir_value_same_type(op->operands[k], op->results[0]))
+	    !ir_value_same_type(op->operands[k], op->results[0]) ||
+	    op->operands[k]->layout != op->results[0]->layout)
 		return -1;
 	for (int i = 0; i < op->noperands; i++)
 		if (i != k && op->operands[i] == op->operands[k])
 			return -1; /* read in another slot too */
 	return k;
+}
+
+bool
+ir_same_shape_eltwise(const ir_op *op)
+{
+	switch (op->kind) {
+	case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_SUM:
+	case IR_OP_MAX: case IR_OP_MIN: case IR_OP_RELU: case IR_OP_LEAKYRELU: case IR_OP_CLIP:
+	case IR_OP_SIGMOID: case IR_OP_TANH: case IR_OP_EXP: case IR_OP_LOG: case IR_OP_SQRT:
+	case IR_OP_ABS: case IR_OP_NEG: case IR_OP_SIGMOID_MUL:
+		break;
+	default:
+		return false;
+	}
+	if (op->nresults != 1 || op->noperands < 1)
+		return false;
+	const ir_value *y = op->results[0];
+	for (int i = 0; i < op->noperands; i++) {
+		const ir_value *x = op->operands[i];
+		if (!x || x->dtype != y->dtype || x->rank != y->rank)
+			return false;
+		for (int d = 0; d < y->rank; d++)
+			if (x->dims[d] != y->dims[d])
+				return false;
+	}
+	return true;
 }
 
 bool

@@ -203,6 +203,11 @@ int ir_inplace_operand(const ir_op *op);
 /* Is v one of g's outputs? */
 bool ir_is_output(const ir_graph *g, const ir_value *v);
 
+/* An elementwise op (unary, binary, n-ary, sigmoid_mul) whose operands all
+ * have its result's type: it maps element i to element i, so it runs the
+ * same on any layout its operands and result share (passes/layout.c). */
+bool ir_same_shape_eltwise(const ir_op *op);
+
 /* Drops the plan: workspace and every mem_offset -1. */
 void ir_plan_clear(ir_graph *g);
 

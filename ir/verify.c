@@ -121,6 +121,13 @@ type_problem(const ir_value *v)
 		if (ir_mul_overflows(n, v->dims[i], &n))
 			return "a size that overflows";
 	}
+	if (v->layout == IR_LAYOUT_NCHWC) {
+		/* whole blocks only: the buffer is the plain one's size, no padding */
+		if (v->dtype != IR_F32 || v->rank != 4 || v->block < 1 || v->dims[1] % v->block)
+			return "a blocked layout on a type that is not f32[N,C,H,W] with C a multiple of the block";
+	} else if (v->layout != IR_LAYOUT_PLAIN) {
+		return "an invalid layout";
+	}
 	return NULL;
 }
 
@@ -251,6 +258,8 @@ check_types(vctx *c, ir_op *op, int pos)
 				rc = op_err(c, op, pos, "result %d has type %s, expected %s", i,
 				            tname(s[i].t, s[i].rank, s[i].dims, b1, sizeof b1),
 				            tname(v->dtype, v->rank, v->dims, b2, sizeof b2));
+			else if (type_problem(v))
+				rc = op_err(c, op, pos, "result %d has %s", i, type_problem(v));
 		}
 	}
 	for (int i = 0; i < op->nresults; i++) {

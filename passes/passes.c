@@ -24,6 +24,7 @@ const pass_info pass_table[] = {
 	{"fuse-preact", pass_fuse_preact, "a conv's per-channel scale_shift becomes its second result (not in -O: slower here)"},
 	{"subsample-conv", pass_subsample_conv, "strided 1x1 convs read a strided slice and run at stride 1"},
 	{"lower-grouped-conv", pass_lower_grouped_conv, "choose each conv's vector form (channel blocks or pixel vectors) by a cost model"},
+	{"layout", pass_layout, "activations between convs in the blocked layout NCHW16c (after the fusions)"},
 	{"dce", pass_dce, "remove ops and constants nothing uses"},
 	{"plan-memory", pass_plan_memory, "give every intermediate tensor its workspace offset (last; other passes drop the plan)"},
 	{NULL, NULL, NULL},
@@ -43,7 +44,7 @@ pass_default_pipeline(int opt_level)
 {
 	if (opt_level <= 0)
 		return "canonicalize,dce,plan-memory";
-	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-pool-fc,fuse-epilogue,subsample-conv,lower-grouped-conv,dce,plan-memory";
+	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-pool-fc,fuse-epilogue,subsample-conv,lower-grouped-conv,layout,dce,plan-memory";
 }
 
 /* Is name in the comma-separated list? */

@@ -77,6 +77,7 @@ int pass_fuse_attention(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_pool_fc(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_subsample_conv(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_lower_grouped_conv(ir_graph *g, const pass_options *o, ir_err *e);
+int pass_layout(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_plan_memory(ir_graph *g, const pass_options *o, ir_err *e);
 
 /*

@@ -183,6 +183,7 @@ static const optdef bench_opts[] = {
 	{O_ITERS, "--iters", "K", "timed runs (default: about 2 s of work, 3 to 50)"},
 	{O_PROFILE, "--profile", NULL, "also time every op in an instrumented build, sorted, with GFLOP/s"},
 	{O_JSON, "--json", NULL, "print one JSON object (with --profile: every op, in graph order)"},
+	{O_DISABLE_PASS, "--disable-pass", "PASS", "skip these passes of the pipeline (comma-separated), to compare"},
 	{O_BATCH, "--batch", "N", "batch size: axis 0 of the inputs, dynamic or fixed (default: the model's, 1 if dynamic)"},
 	{O_INPUT_SHAPE, "--input-shape", "NAME=DIMS", "compile for this input shape, e.g. input=1x3x320x320 (repeatable)"},
 	{O_OPT, "-O", "0-3", "optimisation level (default: -O3)"},

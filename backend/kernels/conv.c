@@ -1,5 +1,5 @@
 /*
- * conv.c - 2-D convolution, NCHW activations, packed weights.
+ * conv.c - 2-D convolution, NCHW or NCHW16c activations, packed weights.
  *
  * The micro-kernel computes a tile of RK_R output pixels along one output
  * row times nb blocks of 16 output channels, in RK_R x nb x 16/RK_V vector
@@ -43,6 +43,14 @@
  *
  * Weights that are not constants (wpacked = 0) take a plain loop nest: slow,
  * but correct for any model.
+ *
+ * Blocked layouts (xblk, yblk: NCHW16c, passes/layout.c) change only
+ * addresses: input channel ic is lane ic%16 of its block's plane and a pixel
+ * is 16 floats (xch_off, XPS); in a blocked output the tile's accumulator
+ * vectors are the output's vectors, stored as they are (blk_off) instead of
+ * through the transposing buffer, with the residual and partial sums read
+ * the same way.  The FMAs and their order do not change, so the blocked and
+ * plain forms give the same values.
  */
 #include "rk.h"
 
@@ -173,6 +181,22 @@ conv_post(const rk_conv_desc *restrict d, void *const *ptrs, int64_t n, int64_t 
 	}
 }
 
+/* Offset of input channel ic (of the image and group) from xg: a plane
+ * each in NCHW, its block's plane and its lane in NCHW16c. */
+static ALWAYS_INLINE int64_t
+xch_off(const rk_conv_desc *restrict d, int64_t ic, int64_t HW)
+{
+	return d->xblk ? (ic / RK_BLOCK) * HW * RK_BLOCK + ic % RK_BLOCK : ic * HW;
+}
+
+/* In a blocked output, offset of accumulator vector k of a pixel (lanes
+ * k*RK_V.. of the tile's channels) from the tile's first block. */
+static ALWAYS_INLINE int64_t
+blk_off(int k, int64_t plane)
+{
+	return (int64_t)(k * RK_V / RK_BLOCK) * plane * RK_BLOCK + (k * RK_V) % RK_BLOCK;
+}
+
 /*
  * One tile: n pixels (a constant at every call site, <= RK_R) x one block of
  * 16 output channels, all with the same tap ranges [kylo, kyhi) x [kxlo,
@@ -192,6 +216,9 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 	const int64_t wic = d->KH * KW * RK_BLOCK, plane = d->OH * d->OW;
 	const int64_t wbs = d->Cg * wic; /* from one packed block to the next */
 	const int nk = nb * NV;          /* accumulator vectors per pixel */
+	/* blocked layouts: a pixel is RK_BLOCK floats apart, and yo/ro point
+	 * at (block, pixel) with the next block a plane of blocks further */
+	const int64_t XPS = d->xblk ? RK_BLOCK : 1, YPS = d->yblk ? RK_BLOCK : 1;
 	float tmp[RK_R][NBMAX * RK_BLOCK] __attribute__((aligned(64)));
 	rk_vf acc[RK_R][NBMAX * NV];
 	/* the conditions below test the descriptor first: a constant in generated
@@ -201,6 +228,14 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 		UNROLL for (int r = 0; r < n; r++)
 			UNROLL for (int k = 0; k < nk; k++)
 				acc[r][k] = bv[k];
+	} else if (d->yblk) {
+		/* a chunk after the first continues from y; the first, with a
+		 * residual, starts from bias + residual (as below) */
+		const float *src = c0 == 0 ? ro : yo;
+		UNROLL for (int r = 0; r < n; r++)
+			UNROLL for (int k = 0; k < nk; k++)
+				acc[r][k] = (c0 == 0 ? bv[k] : rk_splat(0.0f)) +
+				            rk_load(src + blk_off(k, plane) + r * ops * RK_BLOCK);
 	} else if (c0 == 0) {
 		/* the first of several chunks, with a residual: it starts the sums
 		 * (bias + residual), so that no element of the residual is read
@@ -230,7 +265,20 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 		const int64_t o = xoff + kylo * DH * W + kxlo * DW;
 		const float *restrict xc = xg + c0 * HW + o;
 		const float *restrict wc = wb + c0 * wic + (kylo * KW + kxlo) * RK_BLOCK;
-		if (ps == 1) /* contiguous pixels: constant offsets (what specialisation gives) */
+		if (d->xblk) /* channel ic at its block's plane and lane */
+			for (int64_t ic = c0; ic < c1; ic++, wc += wic) {
+				const float *restrict xb = xg + xch_off(d, ic, HW) + o * RK_BLOCK;
+				rk_vf w[NBMAX * NV];
+				UNROLL for (int q = 0; q < nb; q++)
+					UNROLL for (int j = 0; j < NV; j++)
+						w[q * NV + j] = rk_load(wc + q * wbs + j * RK_V);
+				UNROLL for (int r = 0; r < n; r++) {
+					const float v = xb[r * ps * RK_BLOCK];
+					UNROLL for (int k = 0; k < nk; k++)
+						acc[r][k] += w[k] * v;
+				}
+			}
+		else if (ps == 1) /* contiguous pixels: constant offsets (what specialisation gives) */
 			for (int64_t ic = c0; ic < c1; ic++, xc += HW, wc += wic) {
 				rk_vf w[NBMAX * NV];
 				UNROLL for (int q = 0; q < nb; q++)
@@ -256,7 +304,7 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 			}
 	} else
 	for (int64_t ic = c0; ic < c1; ic++) {
-		const float *restrict xc = xg + ic * HW;
+		const float *restrict xc = xg + xch_off(d, ic, HW);
 		const float *restrict wc = wb + ic * wic;
 		NO_UNROLL for (int64_t ky = kylo; ky < kyhi; ky++) {
 			const int64_t roff = xoff + ky * DH * W;
@@ -268,7 +316,7 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 						w[q * NV + j] = rk_load(wk + q * wbs + kx * RK_BLOCK + j * RK_V);
 				const int64_t o = roff + kx * DW;
 				UNROLL for (int r = 0; r < n; r++) {
-					const float v = xc[o + r * ps];
+					const float v = xc[(o + r * ps) * XPS];
 					UNROLL for (int k = 0; k < nk; k++)
 						acc[r][k] += w[k] * v;
 				}
@@ -278,12 +326,24 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 
 	/* epilogue: transpose through a small buffer into mvalid planes; the
 	 * residual and activation only after the last chunk */
-epilogue:
+epilogue:;
+	const int64_t act = c1 == d->Cg ? d->act : RK_ACT_NONE;
+	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
+	if (d->yblk) {
+		/* blocked output: every accumulator is a vector of y as it is */
+		UNROLL for (int r = 0; r < n; r++)
+			UNROLL for (int k = 0; k < nk; k++) {
+				const int64_t off = blk_off(k, plane) + r * ops * YPS;
+				rk_vf a = acc[r][k];
+				if (d->has_res && ro && d->icb >= d->Cg)
+					a += rk_load(ro + off);
+				rk_store(yo + off, act_vec(a, act, lo, hi));
+			}
+		return;
+	}
 	UNROLL for (int r = 0; r < n; r++)
 		UNROLL for (int k = 0; k < nk; k++)
 			rk_store(&tmp[r][k * RK_V], acc[r][k]);
-	const int64_t act = c1 == d->Cg ? d->act : RK_ACT_NONE;
-	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
 	if (d->has_res && ro && d->icb >= d->Cg) {
 		for (int64_t m = 0; m < mvalid; m++) {
 			float *yp = yo + m * plane;
@@ -382,12 +442,13 @@ conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *
          int64_t xoff, int64_t len, int64_t L, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi,
          int64_t kxlo, int64_t kxhi, int64_t c0, int64_t c1, int nb)
 {
+	const int64_t YPS = d->yblk ? RK_BLOCK : 1; /* q counts pixels */
 	if (len == L) {
 		const int64_t nt = (L + RK_R - 1) / RK_R, base = nt ? L / nt : 0, extra = nt ? L % nt : 0;
 		for (int64_t i = 0; i < nt; i++) {
 			const int64_t nr = base + (i < extra);
-			conv_tile_n(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, ps, ops, kylo, kyhi,
-			            kxlo, kxhi, c0, c1, nr, nb);
+			conv_tile_n(d, xg, wb, bv, yb + q * YPS, rb ? rb + q * YPS : 0, mvalid, xoff, ps, ops,
+			            kylo, kyhi, kxlo, kxhi, c0, c1, nr, nb);
 			q += nr * ops;
 			xoff += nr * ps;
 		}
@@ -395,8 +456,8 @@ conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *
 	}
 #define RK_RUN_TILE(k)                                                                           \
 	do {                                                                                         \
-		conv_tile_nb(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, ps, ops, kylo, kyhi, \
-		             kxlo, kxhi, c0, c1, k, nb);                                                 \
+		conv_tile_nb(d, xg, wb, bv, yb + q * YPS, rb ? rb + q * YPS : 0, mvalid, xoff, ps, ops, \
+		             kylo, kyhi, kxlo, kxhi, c0, c1, k, nb);                                      \
 		q += (k) * ops;                                                                          \
 		xoff += (k) * ps;                                                                        \
 	} while (0)
@@ -766,7 +827,7 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 						break;
 					int64_t kylo, kyhi;
 					tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
-					const int64_t q = oy * d->OW + ox;
+					const int64_t q = (oy * d->OW + ox) * (d->yblk ? RK_BLOCK : 1);
 					const int64_t xoff = (oy * d->SH - d->PT) * d->W + ox * d->SW - d->PL;
 					conv_tile_nb(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, 1, 1, kylo,
 					             kyhi, kxlo, kxhi, c0, c1, 1, nb);

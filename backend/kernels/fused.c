@@ -76,6 +76,63 @@ plane_inplace(const float *restrict r, float *restrict y, int64_t S, float k, fl
 		y[i] = ss_apply(y[i], k, b, r, i, act, lo, hi);
 }
 
+/* One plane of 16-channel pixels (NCHW16c): y = act(x*k + b + r) with the
+ * lane's scale and shift, as ss_apply, in vectors (16/RK_V per pixel).
+ * x == y (in place) is fine: each pixel is read before it is written. */
+typedef int32_t ss_vi __attribute__((vector_size(RK_V * 4)));
+enum { SS_NV = 16 / RK_V };
+
+static inline void
+plane_blk(const float *x, const float *r, float *y, int64_t S, const float *k, const float *b,
+          int64_t act, float lo, float hi)
+{
+	const rk_vf zero = {0}, vlo = zero + lo, vhi = zero + hi;
+	rk_vf kv[SS_NV], bv[SS_NV];
+	for (int j = 0; j < SS_NV; j++) {
+		kv[j] = rk_load(k + j * RK_V);
+		bv[j] = rk_load(b + j * RK_V);
+	}
+	for (int64_t i = 0; i < S; i++)
+		for (int j = 0; j < SS_NV; j++) {
+			const int64_t o = i * 16 + j * RK_V;
+			rk_vf v = rk_load(x + o) * kv[j] + bv[j];
+			if (r)
+				v += rk_load(r + o);
+			if (act == RK_ACT_RELU) {
+				ss_vi m = v < zero;
+				v = (rk_vf)(((ss_vi)zero & m) | ((ss_vi)v & ~m));
+			} else if (act == RK_ACT_CLIP) {
+				ss_vi m = v < vlo;
+				v = (rk_vf)(((ss_vi)vlo & m) | ((ss_vi)v & ~m));
+				m = v > vhi;
+				v = (rk_vf)(((ss_vi)vhi & m) | ((ss_vi)v & ~m));
+			}
+			rk_store(y + o, v);
+		}
+}
+
+/* scale_shift on NCHW16c x, r, y: tasks over block planes (n, C/16). */
+static void
+scale_shift_blk(const rk_scale_shift_desc *d, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	const int64_t CB = d->C / 16, P = d->N * CB, S = d->S;
+	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(P, t1 * d->planes_per_task);
+	const float *x = ptrs[0], *s = ptrs[1], *t = ptrs[2], *r = ptrs[3];
+	float *y = ptrs[4];
+	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
+	for (int64_t p = p0; p < p1; p++) {
+		const int64_t n = p / CB, c0 = (p % CB) * 16;
+		const float *k = s + (d->s_nc ? n * d->C : 0) + c0;
+		static const float zeros[16];
+		const float *b = d->has_t ? t + (d->t_nc ? n * d->C : 0) + c0 : zeros;
+		const int64_t o = p * S * 16;
+		if (d->has_res)
+			plane_blk(x + o, r + o, y + o, S, k, b, d->act, lo, hi);
+		else
+			plane_blk(x + o, 0, y + o, S, k, b, d->act, lo, hi);
+	}
+}
+
 void
 rk_scale_shift(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
@@ -85,6 +142,10 @@ rk_scale_shift(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const float *x = ptrs[0], *s = ptrs[1], *t = ptrs[2], *r = ptrs[3];
 	float *y = ptrs[4];
 	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
+	if (d->blk) {
+		scale_shift_blk(d, ptrs, t0, t1);
+		return;
+	}
 	for (int64_t p = p0; p < p1; p++) {
 		const int64_t c = p % C;
 		const float k = s[d->s_nc ? p : c];
@@ -179,8 +240,19 @@ rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	for (int64_t t = t0; t < t1; t++) {
 		const int64_t n = t / d->nmb, mb = t % d->nmb;
 		const float *xn = x + n * C * S;
-		for (int64_t c = 0; c < C; c++)
-			mean[c] = (float)(dsum(xn + c * S, S) / (double)S);
+		if (d->xblk) /* [C/16][S][16]: a block's 16 channels side by side */
+			for (int64_t cb = 0; cb < C / 16; cb++) {
+				const float *xb = xn + cb * S * 16;
+				double s[16] = {0};
+				for (int64_t i = 0; i < S; i++)
+					for (int l = 0; l < 16; l++)
+						s[l] += xb[i * 16 + l];
+				for (int l = 0; l < 16; l++)
+					mean[cb * 16 + l] = (float)(s[l] / (double)S);
+			}
+		else
+			for (int64_t c = 0; c < C; c++)
+				mean[c] = (float)(dsum(xn + c * S, S) / (double)S);
 		const int64_t m0 = mb * d->mpt, m1 = min64(M, m0 + d->mpt);
 		for (int64_t m = m0; m < m1; m++) {
 			const double a = (d->has_b ? b[m] : 0.0) + ddot(w + m * C, mean, C);

@@ -219,10 +219,66 @@ rk_gather(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 
 enum { RESIZE_MAXC = 1 << (RK_MAXRANK - 1) };
 
+
+/* The taps of output coordinate o on an axis with `taps` taps from table
+ * position tab: input indices *i0, *i1 and the weight *w of *i1 (0: *i0
+ * alone; no taps: the identity). */
+static inline void
+resize_taps(const int64_t *tix, const float *twt, int64_t taps, int64_t tab, int64_t o, int64_t *i0,
+            int64_t *i1, float *w)
+{
+	*i0 = *i1 = o;
+	*w = 0;
+	if (taps == 1) {
+		*i0 = *i1 = tix[tab + o];
+	} else if (taps == 2) {
+		*i0 = tix[tab + 2 * o];
+		*i1 = tix[tab + 2 * o + 1];
+		*w = twt[tab + 2 * o + 1];
+	}
+}
+
+/* rk_resize on NCHW16c (blk): rows (n, c/16, oy) of 16-lane pixels; only H
+ * and W have taps.  The arithmetic of the plain path's fast case, lane by
+ * lane. */
+static void
+resize_blk(const rk_resize_desc *d, const float *x, const int64_t *tix, const float *twt, float *y,
+           int64_t q0, int64_t q1)
+{
+	const int64_t H = d->idims[2], W = d->idims[3], OH = d->odims[2], OW = d->odims[3];
+	const int64_t lt = d->taps[3], lb = d->tab[3];
+	for (int64_t q = q0; q < q1; q++) {
+		const int64_t oy = q % OH, plane = q / OH; /* (n, c/16) planes are not resized */
+		int64_t i0, i1;
+		float w;
+		resize_taps(tix, twt, d->taps[2], d->tab[2], oy, &i0, &i1, &w);
+		const float *xa = x + ((plane * H + i0) * W) * 16, *xb = x + ((plane * H + i1) * W) * 16;
+		float *yr = y + (q * OW) * 16;
+		for (int64_t ox = 0; ox < OW; ox++) {
+			int64_t j0, j1;
+			float wl;
+			resize_taps(tix, twt, lt, lb, ox, &j0, &j1, &wl);
+			for (int l = 0; l < 16; l += RK_V) {
+				rk_vf v0 = rk_load(xa + j0 * 16 + l), v1 = rk_load(xa + j1 * 16 + l);
+				if (w != 0) {
+					v0 = (1 - w) * v0 + w * rk_load(xb + j0 * 16 + l);
+					v1 = (1 - w) * v1 + w * rk_load(xb + j1 * 16 + l);
+				}
+				rk_store(yr + ox * 16 + l, wl != 0 ? (1 - wl) * v0 + wl * v1 : v0);
+			}
+		}
+	}
+}
+
 void
 rk_resize(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_resize_desc *d = desc;
+	if (d->blk) {
+		resize_blk(d, ptrs[0], ptrs[1], ptrs[2], ptrs[3], t0 * d->rows_per_task,
+		           min64(d->nrows, t1 * d->rows_per_task));
+		return;
+	}
 	const float *x = ptrs[0];
 	const int64_t *tix = ptrs[1];
 	const float *twt = ptrs[2];
@@ -248,16 +304,9 @@ rk_resize(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			rem /= d->odims[i];
 		}
 		for (int i = 0; i < last; i++) {
-			const int64_t o = o_of[i];
-			int64_t i0 = o, i1 = o;
-			float w = 0;
-			if (d->taps[i] == 1) {
-				i0 = i1 = tix[d->tab[i] + o];
-			} else if (d->taps[i] == 2) {
-				i0 = tix[d->tab[i] + 2 * o];
-				i1 = tix[d->tab[i] + 2 * o + 1];
-				w = twt[d->tab[i] + 2 * o + 1];
-			}
+			int64_t i0, i1;
+			float w;
+			resize_taps(tix, twt, d->taps[i], d->tab[i], o_of[i], &i0, &i1, &w);
 			if (w == 0) {
 				for (int c = 0; c < nc; c++)
 					off[c] += i0 * ist[i];
@@ -299,15 +348,9 @@ rk_resize(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			continue;
 		}
 		for (int64_t ox = 0; ox < OW; ox++) {
-			int64_t j0 = ox, j1 = ox;
-			float wl = 0;
-			if (lt == 1) {
-				j0 = j1 = tix[lb + ox];
-			} else if (lt == 2) {
-				j0 = tix[lb + 2 * ox];
-				j1 = tix[lb + 2 * ox + 1];
-				wl = twt[lb + 2 * ox + 1];
-			}
+			int64_t j0, j1;
+			float wl;
+			resize_taps(tix, twt, lt, lb, ox, &j0, &j1, &wl);
 			float v0[RESIZE_MAXC], v1[RESIZE_MAXC];
 			for (int c = 0; c < nc; c++) {
 				v0[c] = x[off[c] + j0];

@@ -173,12 +173,52 @@ avgpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr,
 	}
 }
 
+typedef int32_t pool_vi __attribute__((vector_size(RK_V * 4)));
+
+/*
+ * Max pooling of NCHW16c planes (blk): every pixel is 16 channels, so a
+ * window's max is taken 16 channels at a time, directly, taps clipped to
+ * the input.  Same result as maxpool_row per channel (NaN propagates; the
+ * order in which taps meet is row by row, as there).
+ */
+static void
+maxpool_blk(const rk_pool_desc *d, const float *restrict xp, float *restrict yp)
+{
+	for (int64_t oy = 0; oy < d->OH; oy++) {
+		const int64_t iy0 = oy * d->SH - d->PT;
+		const int64_t kylo = max64(0, ceildiv(-iy0, d->DH));
+		const int64_t kyhi = min64(d->KH, floordiv(d->H - 1 - iy0, d->DH) + 1);
+		for (int64_t ox = 0; ox < d->OW; ox++) {
+			const int64_t ix0 = ox * d->SW - d->PL;
+			const int64_t kxlo = max64(0, ceildiv(-ix0, d->DW));
+			const int64_t kxhi = min64(d->KW, floordiv(d->W - 1 - ix0, d->DW) + 1);
+			for (int l = 0; l < 16; l += RK_V) {
+				rk_vf m = rk_splat(-__builtin_inff());
+				for (int64_t ky = kylo; ky < kyhi; ky++)
+					for (int64_t kx = kxlo; kx < kxhi; kx++) {
+						rk_vf v = rk_load(xp + ((iy0 + ky * d->DH) * d->W + ix0 + kx * d->DW) * 16 + l);
+						/* fmax_nan(v, m) lane by lane: v where v is NaN or v > m */
+						pool_vi take = (v != v) | (v > m);
+						m = (rk_vf)(((pool_vi)v & take) | ((pool_vi)m & ~take));
+					}
+				rk_store(yp + (oy * d->OW + ox) * 16 + l, m);
+			}
+		}
+	}
+}
+
 void
 rk_pool(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_pool_desc *d = desc;
 	const float *x = ptrs[0];
 	float *y = ptrs[1];
+	if (d->blk) {
+		const int64_t p0 = t0 * d->planes_per_task, p1 = min64(d->P, t1 * d->planes_per_task);
+		for (int64_t p = p0; p < p1; p++)
+			maxpool_blk(d, x + p * d->H * d->W * 16, y + p * d->OH * d->OW * 16);
+		return;
+	}
 	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(d->P, t1 * d->planes_per_task);
 	for (int64_t p = p0; p < p1; p++) {
 		const float *xp = x + p * d->H * d->W;

@@ -232,6 +232,11 @@ typedef struct rk_conv_desc {
 	int64_t pv;                         /* 1: pixel-vector tiles (algo "pixel", SW = 1, icb = Cg) */
 	int64_t has_post, has_post_shift;   /* the second result z (ptrs [5..7]) */
 	int64_t post_act, post_lo, post_hi; /* its activation, as act */
+	/* blocked layouts (NCHW16c: [N][C/16][H][W][16], passes/layout.c): xblk
+	 * for x, yblk for y and the residual; only with G = 1, packed weights,
+	 * C (xblk) or M (yblk) a multiple of 16, no pixel vectors (pv, flat_v)
+	 * and no second result */
+	int64_t xblk, yblk;
 } rk_conv_desc;
 
 /* ---- rk_gemm --------------------------------------------------------------- */
@@ -333,6 +338,7 @@ typedef struct rk_pool_desc {
 	int64_t KH, KW, SH, SW, PT, PL, PB, PR, DH, DW;
 	int64_t cip, planes_per_task;
 	int64_t oxlo, oxhi;                 /* columns whose whole window is inside */
+	int64_t blk;                        /* max pooling only: x and y NCHW16c, P = N*C/16 planes of 16-lane pixels */
 } rk_pool_desc;
 
 /* ---- rk_reduce -------------------------------------------------------------------- */
@@ -421,6 +427,7 @@ typedef struct rk_cast_desc {
 typedef struct rk_resize_desc {
 	int64_t rank, nrows, rows_per_task;
 	int64_t idims[RK_MAXRANK], odims[RK_MAXRANK], taps[RK_MAXRANK], tab[RK_MAXRANK];
+	int64_t blk;    /* NCHW16c: dims [N][C/16][H][W], every element 16 lanes; N, C/16 not resized */
 } rk_resize_desc;
 
 /* ---- fused ops (kernels/fused.c) ------------------------------------------- */
@@ -434,6 +441,7 @@ typedef struct rk_resize_desc {
  */
 typedef struct rk_scale_shift_desc {
 	int64_t N, C, S, s_nc, has_t, t_nc, has_res, act, act_lo, act_hi, planes_per_task;
+	int64_t blk;                        /* x, r, y NCHW16c: tasks over N*C/16 block planes */
 } rk_scale_shift_desc;
 
 /*
@@ -477,6 +485,7 @@ typedef struct rk_sigmoid_mul_desc {
  */
 typedef struct rk_fc_desc {
 	int64_t N, C, S, M, mpt, nmb, has_b, act, act_lo, act_hi;
+	int64_t xblk;                       /* x is NCHW16c: [N][C/16][S][16] */
 } rk_fc_desc;
 
 /* ---- the kernel list ----------------------------------------------------------------- */

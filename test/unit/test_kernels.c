@@ -287,8 +287,32 @@ twin_kernel(const char *kernel)
 	return NULL;
 }
 
+/* Between NCHW and NCHW16c (the layout pass's blocked layout): to = true
+ * writes src [N][C][H][W] to dst [N][C/16][H][W][16], false the reverse. */
+static void
+reorder16(const ir_value *v, const float *src, float *dst, bool to)
+{
+	const int64_t N = v->dims[0], C = v->dims[1], S = v->dims[2] * v->dims[3];
+	for (int64_t n = 0; n < N; n++)
+		for (int64_t c = 0; c < C; c++)
+			for (int64_t i = 0; i < S; i++) {
+				int64_t p = (n * C + c) * S + i, b = ((n * (C / 16) + c / 16) * S + i) * 16 + c % 16;
+				if (to)
+					dst[b] = src[p];
+				else
+					dst[p] = src[b];
+			}
+}
+
+static bool
+blocked(const ir_value *v)
+{
+	return v && v->layout == IR_LAYOUT_NCHWC;
+}
+
 /* Checks op: infers its types, runs the interpreter and the kernel (and
- * its twin, way 5). */
+ * its twin, way 5).  Operands and results with a blocked layout go to the
+ * kernel reordered (the interpreter works on the logical order). */
 static void
 check_ex(const char *name, ir_op *op, bool exact)
 {
@@ -302,8 +326,14 @@ check_ex(const char *name, ir_op *op, bool exact)
 	ir_op_append(T.g, op);
 	const void *inp[RK_MAXIN + 2];
 	void *ref[RK_MAXIN + 2], *got[RK_MAXIN + 2], *first[RK_MAXIN + 2];
-	for (int i = 0; i < op->noperands; i++)
+	float *blk_in[RK_MAXIN + 2] = {0}, *logical = NULL;
+	for (int i = 0; i < op->noperands; i++) {
 		inp[i] = data_of(op->operands[i]);
+		if (blocked(op->operands[i])) {
+			blk_in[i] = malloc(ir_value_nbytes(op->operands[i]));
+			reorder16(op->operands[i], inp[i], blk_in[i], true);
+		}
+	}
 	for (int i = 0; i < op->nresults; i++) {
 		size_t nb = ir_value_nbytes(op->results[i]);
 		ref[i] = calloc(1, nb + 1);
@@ -351,6 +381,9 @@ check_ex(const char *name, ir_op *op, bool exact)
 			for (int i = 0; i < op->nresults; i++)
 				if (op->results[i] == v)
 					ptrs[j] = got[i];
+			for (int i = 0; !ptrs[j] && i < op->noperands; i++)
+				if (op->operands[i] == v && blk_in[i])
+					ptrs[j] = blk_in[i];
 			if (!ptrs[j])
 				ptrs[j] = data_of(v);
 			if (!ptrs[j]) {
@@ -363,7 +396,7 @@ check_ex(const char *name, ir_op *op, bool exact)
 		if (way == 6) {
 			/* the operand's data where the result goes; both pointers there */
 			ir_value *r = op->operands[inpl];
-			memcpy(got[0], data_of(r), ir_value_nbytes(r));
+			memcpy(got[0], blk_in[inpl] ? (void *)blk_in[inpl] : data_of(r), ir_value_nbytes(r));
 			for (int j = 0; j < call.nptrs; j++)
 				if (call.ptrs[j] == r)
 					ptrs[j] = got[0];
@@ -390,7 +423,14 @@ check_ex(const char *name, ir_op *op, bool exact)
 			} else if (way == 0) {
 				memcpy(first[i], got[i], nb);
 				char m2[400];
-				if (!compare(op->results[i], ref[i], got[i], exact, m2, sizeof m2)) {
+				const void *cmp = got[i];
+				if (blocked(op->results[i])) {
+					free(logical);
+					logical = malloc(nb);
+					reorder16(op->results[i], got[i], logical, false);
+					cmp = logical;
+				}
+				if (!compare(op->results[i], ref[i], cmp, exact, m2, sizeof m2)) {
 					snprintf(msg, sizeof msg, "result %d (%s, %lld tasks): %s", i, call.kernel,
 					         (long long)call.ntasks, m2);
 					ok = false;
@@ -419,7 +459,17 @@ check_ex(const char *name, ir_op *op, bool exact)
 		free(got[i]);
 		free(first[i]);
 	}
+	for (int i = 0; i < op->noperands; i++)
+		free(blk_in[i]);
+	free(logical);
 	result(name, ok, msg);
+}
+
+static void
+set_blocked(ir_value *v)
+{
+	v->layout = IR_LAYOUT_NCHWC;
+	v->block = 16;
 }
 
 static void
@@ -617,6 +667,60 @@ test_conv(void)
 	               false, true, RK_ACT_RELU);
 	conv_post_case("groups 4 (pixel vectors)", e4, true, false, RK_ACT_RELU);
 	conv_post_case("plain weights", e3, true, true, RK_ACT_CLIP);
+
+	/* NCHW16c (passes/layout.c): x, y (and the residual) blocked, each alone
+	 * and both, over the tile kinds: 3x3 with borders, flat 1x1 (pairs of
+	 * blocks), strided, the 7x7 stem from a plain input, a 7x7 plane,
+	 * input channel chunks (the residual and partial sums read blocked) */
+	const struct {
+		const char *what;
+		conv_cfg c;
+	} bc[] = {
+		{"3x3", {1, 32, 10, 12, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
+		{"1x1 flat pairs", {2, 32, 7, 9, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true}},
+		{"1x1 flat big", {1, 64, 28, 28, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true}},
+		{"3x3 s2", {1, 16, 15, 13, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true}},
+		{"7x7 plane", {1, 128, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
+		{"chunks", {1, 64, 4, 2000, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
+	};
+	for (size_t i = 0; i < sizeof bc / sizeof bc[0]; i++)
+		for (int mode = 1; mode < 8; mode++) {
+			/* bits: 1 x blocked, 2 y blocked, 4 residual + relu */
+			bool xb = mode & 1, yb = mode & 2, res = mode & 4;
+			if (res && !yb && !xb)
+				continue;
+			char name[200];
+			snprintf(name, sizeof name, "conv nchw16c %s:%s%s%s", bc[i].what, xb ? " x" : "",
+			         yb ? " y" : "", res ? " +residual relu" : "");
+			tc_begin();
+			conv_cfg c = bc[i].c;
+			ir_op *op = conv_op(&c);
+			ir_op_set_string(T.g, op, "act", "relu");
+			if (res) {
+				int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
+				int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
+				ir_value **ops = ir_alloc(T.g, 4 * sizeof *ops);
+				for (int k = 0; k < 3; k++)
+					ops[k] = op->operands[k];
+				ops[3] = in(IR_F32, c.N, c.M, OH, OW, END);
+				if (yb)
+					set_blocked(ops[3]);
+				op->operands = ops;
+				op->noperands = 4;
+			}
+			if (xb)
+				set_blocked(op->operands[0]);
+			if (yb)
+				set_blocked(op->results[0]);
+			check(name, op, false);
+			tc_end();
+		}
+	/* the stem: a plain 3-channel input into a blocked result */
+	tc_begin();
+	ir_op *stem = conv_op(&(conv_cfg){1, 3, 32, 30, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, true, true});
+	set_blocked(stem->results[0]);
+	check("conv nchw16c 7x7 s2 stem: plain x, blocked y", stem, false);
+	tc_end();
 }
 
 /* ---- other float ops ------------------------------------------------------------------ */
@@ -1568,6 +1672,100 @@ bench(void)
 	bench_conv("3x3 g32 128 56x56", (conv_cfg){1, 128, 56, 56, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32, true, true});
 }
 
+/* The other kernels that take NCHW16c values (passes/layout.c). */
+static void
+test_blocked(void)
+{
+	char name[128];
+	/* max pooling, the stem's and a padded odd one; NaN, -inf in the input */
+	for (int k = 0; k < 2; k++) {
+		tc_begin();
+		ir_value *x = k ? in(IR_F32, 2, 32, 9, 11, END) : in(IR_F32, 1, 64, 20, 20, END);
+		((float *)data_of(x))[5] = NAN;
+		((float *)data_of(x))[70] = -INFINITY;
+		ir_op *op = op_new(IR_OP_MAXPOOL, 1, 1, x);
+		ints(op, "kernel", 2, 3, 3);
+		ints(op, "strides", 2, 2, k ? 1 : 2);
+		ints(op, "pads", 4, 1, 1, k ? 0 : 1, k ? 2 : 1);
+		ints(op, "dilations", 2, 1, 1);
+		ir_op_set_int(T.g, op, "ceil_mode", 0);
+		set_blocked(x);
+		set_blocked(op->results[0]);
+		check(k ? "maxpool nchw16c padded" : "maxpool nchw16c 3x3 s2", op, true);
+		tc_end();
+	}
+	/* scale_shift: per channel or per image (an SE gate), shift, residual, act, in place */
+	for (int v = 0; v < 6; v++) {
+		tc_begin();
+		ir_value *x = in(IR_F32, 2, 48, 5, 7, END);
+		ir_value *sv = v & 1 ? in(IR_F32, 2, 48, END) : cst(IR_F32, 48, END);
+		ir_value *tv = v & 2 ? cst(IR_F32, 48, END) : NULL;
+		ir_value *rv = v >= 2 ? in(IR_F32, 2, 48, 5, 7, END) : NULL;
+		ir_op *op = rv ? op_new(IR_OP_SCALE_SHIFT, 1, 4, x, sv, tv, rv) : op_new(IR_OP_SCALE_SHIFT, 1, 3, x, sv, tv);
+		ir_op_set_string(T.g, op, "act", v == 5 ? "clip" : "relu");
+		ir_op_set_float(T.g, op, "act_min", -0.25f);
+		ir_op_set_float(T.g, op, "act_max", 0.5f);
+		set_blocked(x);
+		if (rv)
+			set_blocked(rv);
+		set_blocked(op->results[0]);
+		snprintf(name, sizeof name, "scale_shift nchw16c%s%s%s", v & 1 ? " per-image" : "",
+		         v & 2 ? " shift" : "", rv ? " residual" : "");
+		check(name, op, false);
+		tc_end();
+	}
+	/* resize: the attention mask's 2x linear upsample, and nearest */
+	for (int k = 0; k < 2; k++) {
+		tc_begin();
+		ir_value *x = in(IR_F32, 1, 32, 7, 6, END);
+		ir_op *op = op_new(IR_OP_RESIZE, 1, 1, x);
+		ir_op_set_string(T.g, op, "mode", k ? "nearest" : "linear");
+		ir_op_set_string(T.g, op, "coord", k ? "asymmetric" : "half_pixel");
+		ir_op_set_string(T.g, op, "nearest_mode", "floor");
+		ir_op_set_floats(T.g, op, "scales", (float[]){1, 1, 2, 2}, 4);
+		set_result(op, 0, IR_F32, 4, (int64_t[]){1, 32, 14, 12});
+		set_blocked(x);
+		set_blocked(op->results[0]);
+		check(k ? "resize nchw16c nearest" : "resize nchw16c linear", op, false);
+		tc_end();
+	}
+	/* global average pool into a plain [N,C,1,1]; fc over a blocked input */
+	tc_begin();
+	ir_value *x = in(IR_F32, 2, 64, 7, 5, END);
+	ir_op *op = op_new(IR_OP_GLOBALAVGPOOL, 1, 1, x);
+	set_blocked(x);
+	check("globalavgpool nchw16c", op, false);
+	tc_end();
+	tc_begin();
+	x = in(IR_F32, 2, 64, 7, 7, END);
+	op = op_new(IR_OP_FC, 1, 3, x, cst(IR_F32, 10, 64, END), cst(IR_F32, 10, END));
+	set_blocked(x);
+	check("fc nchw16c input", op, false);
+	tc_end();
+	/* the strided slice of subsample-conv */
+	tc_begin();
+	x = in(IR_F32, 2, 32, 9, 8, END);
+	op = op_new(IR_OP_SLICE, 1, 1, x);
+	ir_op_set_ints(T.g, op, "starts", (int64_t[]){0, 0, 1, 0}, 4);
+	ir_op_set_ints(T.g, op, "steps", (int64_t[]){1, 1, 2, 2}, 4);
+	set_result(op, 0, IR_F32, 4, (int64_t[]){2, 32, 4, 4});
+	set_blocked(x);
+	set_blocked(op->results[0]);
+	check("slice nchw16c subsample", op, true);
+	tc_end();
+	/* elementwise over one layout: add, sigmoid_mul */
+	tc_begin();
+	x = in(IR_F32, 1, 32, 6, 6, END);
+	ir_value *x2 = in(IR_F32, 1, 32, 6, 6, END);
+	op = op_new(IR_OP_SIGMOID_MUL, 1, 2, x, x2);
+	ir_op_set_float(T.g, op, "offset", 1.0f);
+	set_blocked(x);
+	set_blocked(x2);
+	set_blocked(op->results[0]);
+	check("sigmoid_mul nchw16c", op, false);
+	tc_end();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1590,6 +1788,7 @@ main(int argc, char **argv)
 	test_gemm();
 	test_move();
 	test_resize();
+	test_blocked();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

@@ -275,11 +275,16 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		return -1;
 	if (r && (!ir_value_same_type(r, y) || r->layout != y->layout))
 		return ir_errf(e, "conv: the residual operand must have the result's type and layout");
-	if ((is_blk(x) || is_blk(y)) &&
-	    (ir_op_int(op, "group", 1) != 1 || z || !const_data(w) ||
-	     (is_blk(x) && x->dims[1] % RK_BLOCK) || (is_blk(y) && y->dims[1] % RK_BLOCK)))
-		return ir_errf(e, "conv: a blocked layout needs one group, constant weights, no second "
-		               "result and whole blocks of channels");
+	{
+		/* blocked: whole blocks of channels per group, so a group's
+		 * channels start a block and the tiles address them as with one group */
+		int64_t G = ir_op_int(op, "group", 1);
+		if ((is_blk(x) || is_blk(y)) &&
+		    (G < 1 || z || !const_data(w) || (is_blk(x) && x->dims[1] % (G * RK_BLOCK)) ||
+		     (is_blk(y) && y->dims[1] % (G * RK_BLOCK))))
+			return ir_errf(e, "conv: a blocked layout needs constant weights, no second result and "
+			               "whole blocks of 16 channels per group");
+	}
 
 	rk_conv_desc d;
 	memset(&d, 0, sizeof d);

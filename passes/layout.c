@@ -16,11 +16,12 @@
  * register with AVX-512, two ymm with AVX2, four q with NEON.
  *
  * What it matches: every f32[N,C,H,W] value with C a multiple of 16 that an
- * op able to write it blocked defines (an ungrouped conv with constant
- * weights and one result, a max pool, a slice over H and W) and that only
- * ops able to read it blocked use (such a conv, as its input or its
- * residual; a max pool; such a slice; fc, the pooled classifier), and that
- * is not a graph output.  The value's type keeps its logical shape; the
+ * op able to write it blocked defines (a conv with constant weights, one
+ * result and whole blocks of 16 channels per group; a max pool; a slice or
+ * resize over H and W; scale_shift; an elementwise op whose operands all
+ * have its type) and that only ops able to read it blocked use (such a conv,
+ * as its input or its residual; the others above; globalavgpool and fc,
+ * which write plain), and that is not a graph output.  The value's type keeps its logical shape; the
  * layout says how compiled code stores it.  Then, to a fixpoint, a value is
  * put back to plain where an op needs two values in the same layout and the
  * other stays plain (a conv's residual and result; a pool's or slice's
@@ -45,13 +46,23 @@ eltwise_ok(const ir_op *op)
 	return ir_same_shape_eltwise(op) && op->noperands < MAX_TIED;
 }
 
-/* A conv whose kernels take blocked values: one group, packed (constant) weights, one result. */
+/* A conv whose kernels take blocked values: packed (constant) weights, one result. */
 static bool
 conv_ok(const ir_op *op)
 {
-	return op->kind == IR_OP_CONV && op->nresults == 1 && ir_op_int(op, "group", 1) == 1 &&
+	return op->kind == IR_OP_CONV && op->nresults == 1 && ir_op_int(op, "group", 1) >= 1 &&
 	       op->noperands > 1 && op->operands[1] && op->operands[1]->is_const &&
 	       op->operands[1]->data;
+}
+
+/* Whole blocks of channels per group in v (a conv's input or output), so
+ * that every group starts a block (ResNeXt's wider stages, ResNeSt's radix
+ * convs; not the groups of 4 and 8, which use pixel vectors). */
+static bool
+group_blocks(const ir_op *op, const ir_value *v)
+{
+	int64_t G = ir_op_int(op, "group", 1);
+	return v && v->rank == 4 && G >= 1 && v->dims[1] % (G * BLOCK) == 0;
 }
 
 /* A slice that keeps every channel (the subsampled input of subsample-conv). */
@@ -78,7 +89,7 @@ resize_ok(const ir_op *op)
 static bool
 def_ok(const ir_op *op)
 {
-	return conv_ok(op) || op->kind == IR_OP_MAXPOOL || slice_ok(op) || resize_ok(op) ||
+	return (conv_ok(op) && group_blocks(op, op->results[0])) || op->kind == IR_OP_MAXPOOL || slice_ok(op) || resize_ok(op) ||
 	       op->kind == IR_OP_SCALE_SHIFT || eltwise_ok(op);
 }
 
@@ -87,7 +98,8 @@ static bool
 use_ok(const ir_op *op, int i)
 {
 	if (conv_ok(op))
-		return i == 0 || i == 3;
+		return (i == 0 && group_blocks(op, op->operands[0])) ||
+		       (i == 3 && group_blocks(op, op->results[0]));
 	if (op->kind == IR_OP_SCALE_SHIFT)
 		return i == 0 || i == 3;
 	if (op->kind == IR_OP_MAXPOOL || slice_ok(op) || resize_ok(op) || op->kind == IR_OP_FC ||

@@ -682,6 +682,9 @@ test_conv(void)
 		{"3x3 s2", {1, 16, 15, 13, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true}},
 		{"7x7 plane", {1, 128, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
 		{"chunks", {1, 64, 4, 2000, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
+		{"groups 2 of 16 -> 32", {1, 32, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, true}},
+		{"groups 4 of 16, 1x1", {2, 64, 6, 6, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 4, false, true}},
+		{"groups 2 s2", {1, 32, 12, 12, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, true, true}},
 	};
 	for (size_t i = 0; i < sizeof bc / sizeof bc[0]; i++)
 		for (int mode = 1; mode < 8; mode++) {

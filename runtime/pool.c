@@ -44,14 +44,35 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
 	MAX_THREADS = 256,
-	SPIN = 4000,          /* pauses before a waiting thread starts to yield */
-	YIELDS = 200,         /* sched_yield()s before it sleeps */
+	SPIN = 4000,          /* pauses before the owner, waiting for tasks, starts to yield */
+	YIELDS = 200,         /* sched_yield()s before a waiting thread sleeps */
 	CHUNKS_PER_THREAD = 4,
 };
+
+/*
+ * A worker waiting for the next job spins for WORKER_SPIN_NS of time, not
+ * a count of pauses: a pause takes about 140 cycles on recent Intel cores
+ * and a few dozen on AMD's, and 4000 of them (0.2 ms on an Intel Xeon)
+ * let the workers fall asleep within one resnet18 inference; waking them
+ * again (a futex, and under a hypervisor an idle vCPU) made every other
+ * run up to twice as slow when the process had idled before it
+ * (docs/bench.md, "Bimodal timings").  2 ms of spinning after each job is the price, as with
+ * ONNX Runtime's spinning pool.
+ */
+#define WORKER_SPIN_NS 2000000ull
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
 
 #define SLOT_BUSY UINT64_MAX
 
@@ -193,14 +214,20 @@ worker(void *arg)
 	free(wa);
 	in_task = true;
 	for (;;) {
-		uint64_t g;
+		uint64_t g, t0 = now_ns();
+		bool spinning = true;
 		for (int spins = 0;; spins++) {
 			g = atomic_load_explicit(&P.gen, memory_order_acquire);
 			if (g != seen || id >= atomic_load_explicit(&P.nactive, memory_order_relaxed))
 				break;
-			if (spins < SPIN) {
+			if (spinning) {
 				cpu_relax();
-			} else if (spins < SPIN + YIELDS) {
+				/* the clock every 64 pauses (a vDSO call, tens of ns) */
+				if ((spins & 63) == 63 && now_ns() - t0 > WORKER_SPIN_NS) {
+					spinning = false;
+					spins = 0;
+				}
+			} else if (spins < YIELDS) {
 				sched_yield();
 			} else {
 				pthread_mutex_lock(&P.m);
@@ -210,6 +237,8 @@ worker(void *arg)
 				atomic_fetch_sub(&P.sleepers, 1);
 				pthread_mutex_unlock(&P.m);
 				spins = 0;
+				spinning = true;
+				t0 = now_ns();
 			}
 		}
 		if (id >= atomic_load(&P.nactive)) {

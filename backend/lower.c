@@ -149,7 +149,8 @@ need_plain(const ir_op *op, ir_err *e)
 {
 	bool blk_ok = op->kind == IR_OP_CONV || op->kind == IR_OP_MAXPOOL || op->kind == IR_OP_SLICE ||
 	              op->kind == IR_OP_FC || op->kind == IR_OP_SCALE_SHIFT ||
-	              op->kind == IR_OP_GLOBALAVGPOOL || op->kind == IR_OP_RESIZE;
+	              op->kind == IR_OP_GLOBALAVGPOOL || op->kind == IR_OP_RESIZE || op->kind == IR_OP_AVGPOOL ||
+	              op->kind == IR_OP_RADIX_COMBINE;
 	for (int i = 0; i < op->noperands; i++)
 		if (is_blk(op->operands[i]) && op->operands[i]->block != RK_BLOCK)
 			return ir_errf(e, "%s: channel blocks of %d; the kernels use %d", ir_opinfos[op->kind].name,
@@ -835,8 +836,8 @@ lower_pool(ir_op *op, be_call *c, ir_err *e)
 		dil = one;
 	if (x->rank != 4 || y->rank != 4)
 		return ir_errf(e, "%s: only 2-D pooling is supported", ir_opinfos[op->kind].name);
-	if (is_blk(x) != is_blk(y) || (is_blk(x) && !maxp))
-		return ir_errf(e, "%s: a blocked layout needs max pooling with a blocked result",
+	if (is_blk(x) != is_blk(y))
+		return ir_errf(e, "%s: a blocked layout needs a blocked operand and result",
 		               ir_opinfos[op->kind].name);
 	rk_pool_desc d;
 	memset(&d, 0, sizeof d);
@@ -865,7 +866,7 @@ lower_pool(ir_op *op, be_call *c, ir_err *e)
 	d.oxhi = h0 < h1 ? h0 : h1;
 	if (d.oxhi < d.oxlo)
 		d.oxhi = d.oxlo;
-	int64_t nt = task_count(d.P, d.OH * d.OW * d.KH * d.KW, ELEM_PER_TASK * 4);
+	int64_t nt = task_count(d.P, d.OH * d.OW * d.KH * d.KW * (d.blk ? RK_BLOCK : 1), ELEM_PER_TASK * 4);
 	d.planes_per_task = d.P ? ceil_div(d.P, nt) : 1;
 	add_ptr(c, x);
 	add_ptr(c, y);
@@ -1387,11 +1388,15 @@ lower_radix_combine(ir_op *op, be_call *c, ir_err *e)
 	d.S = numel(x->rank - 2, x->dims + 2);
 	if (d.K < 1 || d.C * d.K != x->dims[1])
 		return ir_errf(e, "radix_combine: radix does not fit the channels");
+	if (is_blk(x) != is_blk(y) || is_blk(g) || (is_blk(y) && d.C % RK_BLOCK))
+		return ir_errf(e, "radix_combine: a blocked layout needs a blocked operand and result with "
+		               "whole blocks of channels per radix group");
+	d.blk = is_blk(y);
 	add_ptr(c, x);
 	add_ptr(c, g);
 	add_ptr(c, y);
-	int64_t planes = d.N * d.C;
-	int64_t nt = task_count(planes, d.S * d.K, ELEM_PER_TASK);
+	int64_t planes = d.N * d.C / (d.blk ? RK_BLOCK : 1);
+	int64_t nt = task_count(planes, d.S * d.K * (d.blk ? RK_BLOCK : 1), ELEM_PER_TASK);
 	d.planes_per_task = planes ? ceil_div(planes, nt) : 1;
 	set_call(c, "rk_radix_combine", &d, sizeof d, planes ? ceil_div(planes, d.planes_per_task) : 1);
 	return 0;

@@ -17,9 +17,9 @@
  *
  * What it matches: every f32[N,C,H,W] value with C a multiple of 16 that an
  * op able to write it blocked defines (a conv with constant weights, one
- * result and whole blocks of 16 channels per group; a max pool; a slice or
- * resize over H and W; scale_shift; an elementwise op whose operands all
- * have its type) and that only ops able to read it blocked use (such a conv,
+ * result and whole blocks of 16 channels per group; max and average
+ * pooling; a slice or resize over H and W; scale_shift; radix_combine; an
+ * elementwise op whose operands all have its type) and that only ops able to read it blocked use (such a conv,
  * as its input or its residual; the others above; globalavgpool and fc,
  * which write plain), and that is not a graph output.  The value's type keeps its logical shape; the
  * layout says how compiled code stores it.  Then, to a fixpoint, a value is
@@ -89,7 +89,8 @@ resize_ok(const ir_op *op)
 static bool
 def_ok(const ir_op *op)
 {
-	return (conv_ok(op) && group_blocks(op, op->results[0])) || op->kind == IR_OP_MAXPOOL || slice_ok(op) || resize_ok(op) ||
+	return (conv_ok(op) && group_blocks(op, op->results[0])) || op->kind == IR_OP_MAXPOOL ||
+	       op->kind == IR_OP_AVGPOOL || op->kind == IR_OP_RADIX_COMBINE || slice_ok(op) || resize_ok(op) ||
 	       op->kind == IR_OP_SCALE_SHIFT || eltwise_ok(op);
 }
 
@@ -102,8 +103,8 @@ use_ok(const ir_op *op, int i)
 		       (i == 3 && group_blocks(op, op->results[0]));
 	if (op->kind == IR_OP_SCALE_SHIFT)
 		return i == 0 || i == 3;
-	if (op->kind == IR_OP_MAXPOOL || slice_ok(op) || resize_ok(op) || op->kind == IR_OP_FC ||
-	    op->kind == IR_OP_GLOBALAVGPOOL)
+	if (op->kind == IR_OP_MAXPOOL || op->kind == IR_OP_AVGPOOL || op->kind == IR_OP_RADIX_COMBINE ||
+	    slice_ok(op) || resize_ok(op) || op->kind == IR_OP_FC || op->kind == IR_OP_GLOBALAVGPOOL)
 		return i == 0;
 	return eltwise_ok(op);
 }
@@ -156,7 +157,8 @@ tie(ir_op *op)
 	int n = 0;
 	if (op->kind == IR_OP_CONV && op->noperands > 3) {
 		v[n++] = op->operands[3];
-	} else if (op->kind == IR_OP_MAXPOOL || op->kind == IR_OP_SLICE || op->kind == IR_OP_RESIZE) {
+	} else if (op->kind == IR_OP_MAXPOOL || op->kind == IR_OP_AVGPOOL || op->kind == IR_OP_SLICE ||
+	           op->kind == IR_OP_RESIZE || op->kind == IR_OP_RADIX_COMBINE) {
 		v[n++] = op->operands[0];
 	} else if (op->kind == IR_OP_SCALE_SHIFT) {
 		v[n++] = op->operands[0];

@@ -266,6 +266,33 @@ rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	}
 }
 
+/* radix_combine on NCHW16c: block plane p = (n, cb) of y from block planes
+ * (n, r*C/16 + cb) of x, each lane with its own gate; the plain path's
+ * arithmetic in vectors. */
+static void
+radix_combine_blk(const rk_radix_combine_desc *d, const float *x, const float *g, float *y,
+                  int64_t p0, int64_t p1)
+{
+	const int64_t C = d->C, K = d->K, S = d->S, KC = K * C, CB = C / 16;
+	for (int64_t p = p0; p < p1; p++) {
+		const int64_t n = p / CB, cb = p % CB;
+		float *yp = y + p * S * 16;
+		for (int j = 0; j < 16; j += RK_V) {
+			const rk_vf g0 = rk_load(g + n * KC + cb * 16 + j);
+			const float *x0 = x + (n * K * CB + cb) * S * 16 + j;
+			for (int64_t i = 0; i < S; i++)
+				rk_store(yp + i * 16 + j, g0 * rk_load(x0 + i * 16));
+		}
+		for (int64_t r = 1; r < K; r++)
+			for (int j = 0; j < 16; j += RK_V) {
+				const rk_vf gr = rk_load(g + n * KC + r * C + cb * 16 + j);
+				const float *xr = x + (n * K * CB + r * CB + cb) * S * 16 + j;
+				for (int64_t i = 0; i < S; i++)
+					rk_store(yp + i * 16 + j, rk_load(yp + i * 16 + j) + gr * rk_load(xr + i * 16));
+			}
+	}
+}
+
 void
 rk_radix_combine(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
@@ -274,6 +301,10 @@ rk_radix_combine(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(P, t1 * d->planes_per_task);
 	const float *x = ptrs[0], *g = ptrs[1];
 	float *y = ptrs[2];
+	if (d->blk) {
+		radix_combine_blk(d, x, g, y, p0, min64(d->N * C / 16, p1));
+		return;
+	}
 	for (int64_t p = p0; p < p1; p++) {
 		const int64_t n = p / C, c = p % C;
 		float *restrict yp = y + p * S;

@@ -122,16 +122,30 @@ maxpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr,
 	}
 }
 
+/*
+ * An average pool's window along one axis for output o (stride S, leading
+ * pad P, kernel K, input size, trailing pad PE): the input range [*lo, *hi)
+ * it covers, and (returned) its extent within the explicitly padded input,
+ * the count_include_pad divisor's factor.
+ */
+static inline int64_t
+avg_window(int64_t o, int64_t S, int64_t P, int64_t K, int64_t size, int64_t PE, int64_t *lo,
+           int64_t *hi)
+{
+	int64_t a = o * S - P, b = a + K;
+	if (b > size + PE)
+		b = size + PE;
+	*lo = max64(a, 0);
+	*hi = min64(b, size);
+	return b - a;
+}
+
 static void
 avgpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr, int64_t oy)
 {
-	const int64_t H = d->H, W = d->W, SW = d->SW, PL = d->PL;
-	int64_t h0 = oy * d->SH - d->PT, h1 = h0 + d->KH;
-	if (h1 > H + d->PB)
-		h1 = H + d->PB;
-	const int64_t hpad = h1 - h0;
-	h0 = max64(h0, 0);
-	h1 = min64(h1, H);
+	const int64_t W = d->W, SW = d->SW, PL = d->PL;
+	int64_t h0, h1;
+	const int64_t hpad = avg_window(oy, d->SH, d->PT, d->KH, d->H, d->PB, &h0, &h1);
 	/* interior columns: the window is whole along the row */
 	for (int64_t c0 = d->oxlo; c0 < d->oxhi; c0 += POOL_CHUNK) {
 		const int64_t n = min64(POOL_CHUNK, d->oxhi - c0);
@@ -158,12 +172,8 @@ avgpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr,
 			ox = d->oxhi;
 		if (ox >= d->OW)
 			break;
-		int64_t w0 = ox * SW - PL, w1 = w0 + d->KW;
-		if (w1 > W + d->PR)
-			w1 = W + d->PR;
-		const int64_t wpad = w1 - w0;
-		w0 = max64(w0, 0);
-		w1 = min64(w1, W);
+		int64_t w0, w1;
+		const int64_t wpad = avg_window(ox, SW, PL, d->KW, W, d->PR, &w0, &w1);
 		double s = 0;
 		for (int64_t ih = h0; ih < h1; ih++)
 			for (int64_t iw = w0; iw < w1; iw++)
@@ -207,6 +217,31 @@ maxpool_blk(const rk_pool_desc *d, const float *restrict xp, float *restrict yp)
 	}
 }
 
+/*
+ * Average pooling of NCHW16c planes (blk): avgpool_row's windows, counts
+ * and double sums (row by row, then along the row), 16 lanes at a time.
+ */
+static void
+avgpool_blk(const rk_pool_desc *d, const float *restrict xp, float *restrict yp)
+{
+	for (int64_t oy = 0; oy < d->OH; oy++) {
+		int64_t h0, h1;
+		const int64_t hpad = avg_window(oy, d->SH, d->PT, d->KH, d->H, d->PB, &h0, &h1);
+		for (int64_t ox = 0; ox < d->OW; ox++) {
+			int64_t w0, w1;
+			const int64_t wpad = avg_window(ox, d->SW, d->PL, d->KW, d->W, d->PR, &w0, &w1);
+			double s[16] = {0};
+			for (int64_t ih = h0; ih < h1; ih++)
+				for (int64_t iw = w0; iw < w1; iw++)
+					for (int l = 0; l < 16; l++)
+						s[l] += xp[(ih * d->W + iw) * 16 + l];
+			const int64_t cnt = d->cip ? hpad * wpad : (h1 - h0) * (w1 - w0);
+			for (int l = 0; l < 16; l++)
+				yp[(oy * d->OW + ox) * 16 + l] = cnt > 0 ? (float)(s[l] / (double)cnt) : 0.0f;
+		}
+	}
+}
+
 void
 rk_pool(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
@@ -215,8 +250,12 @@ rk_pool(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	float *y = ptrs[1];
 	if (d->blk) {
 		const int64_t p0 = t0 * d->planes_per_task, p1 = min64(d->P, t1 * d->planes_per_task);
-		for (int64_t p = p0; p < p1; p++)
-			maxpool_blk(d, x + p * d->H * d->W * 16, y + p * d->OH * d->OW * 16);
+		for (int64_t p = p0; p < p1; p++) {
+			if (d->kind == RK_POOL_MAX)
+				maxpool_blk(d, x + p * d->H * d->W * 16, y + p * d->OH * d->OW * 16);
+			else
+				avgpool_blk(d, x + p * d->H * d->W * 16, y + p * d->OH * d->OW * 16);
+		}
 		return;
 	}
 	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(d->P, t1 * d->planes_per_task);

@@ -338,7 +338,7 @@ typedef struct rk_pool_desc {
 	int64_t KH, KW, SH, SW, PT, PL, PB, PR, DH, DW;
 	int64_t cip, planes_per_task;
 	int64_t oxlo, oxhi;                 /* columns whose whole window is inside */
-	int64_t blk;                        /* max pooling only: x and y NCHW16c, P = N*C/16 planes of 16-lane pixels */
+	int64_t blk;                        /* x and y NCHW16c: P = N*C/16 planes of 16-lane pixels */
 } rk_pool_desc;
 
 /* ---- rk_reduce -------------------------------------------------------------------- */
@@ -465,6 +465,7 @@ typedef struct rk_se_gate_desc {
  */
 typedef struct rk_radix_combine_desc {
 	int64_t N, C, K, S, planes_per_task;
+	int64_t blk;                        /* x, y NCHW16c (C a multiple of 16): tasks over N*C/16 block planes */
 } rk_radix_combine_desc;
 
 /*

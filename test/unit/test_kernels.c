@@ -1697,6 +1697,35 @@ test_blocked(void)
 		check(k ? "maxpool nchw16c padded" : "maxpool nchw16c 3x3 s2", op, true);
 		tc_end();
 	}
+	/* average pooling: ResNeSt's avd layer (3x3 s2 padded, pads counted or
+	 * not) and its 2x2 s2 downsample */
+	for (int k = 0; k < 3; k++) {
+		tc_begin();
+		ir_value *x = in(IR_F32, 1, 32, 9, 10, END);
+		ir_op *op = op_new(IR_OP_AVGPOOL, 1, 1, x);
+		ints(op, "kernel", 2, k == 2 ? 2 : 3, k == 2 ? 2 : 3);
+		ints(op, "strides", 2, 2, 2);
+		ints(op, "pads", 4, k == 2 ? 0 : 1, k == 2 ? 0 : 1, k == 2 ? 0 : 1, k == 2 ? 0 : 1);
+		ir_op_set_int(T.g, op, "ceil_mode", 0);
+		ir_op_set_int(T.g, op, "count_include_pad", k == 1);
+		set_blocked(x);
+		set_blocked(op->results[0]);
+		snprintf(name, sizeof name, "avgpool nchw16c %s", k == 2 ? "2x2 s2" : k ? "3x3 s2 count pads" : "3x3 s2");
+		check(name, op, false);
+		tc_end();
+	}
+	/* radix_combine: ResNeSt's split attention, radix 2 */
+	tc_begin();
+	{
+		ir_value *x = in(IR_F32, 2, 64, 5, 6, END), *g = in(IR_F32, 2, 64, END);
+		ir_op *op = op_new(IR_OP_RADIX_COMBINE, 1, 2, x, g);
+		ir_op_set_int(T.g, op, "radix", 2);
+		set_blocked(x);
+		set_result(op, 0, IR_F32, 4, (int64_t[]){2, 32, 5, 6});
+		set_blocked(op->results[0]);
+		check("radix_combine nchw16c", op, false);
+	}
+	tc_end();
 	/* scale_shift: per channel or per image (an SE gate), shift, residual, act, in place */
 	for (int v = 0; v < 6; v++) {
 		tc_begin();

@@ -142,8 +142,9 @@ is_blk(const ir_value *v)
 	return v && v->layout == IR_LAYOUT_NCHWC;
 }
 
-/* conv, maxpool, slice and fc take blocked values (their lowerings check
- * the details); every other op needs plain ones. */
+/* The ops in blk_ok below and the same-shape elementwise ops take blocked
+ * values (NCHW16c, passes/layout.c; each lowering checks the details);
+ * every other op needs plain ones. */
 static int
 need_plain(const ir_op *op, ir_err *e)
 {
@@ -901,6 +902,8 @@ lower_reduce(ir_op *op, be_call *c, ir_err *e)
 	int xr = x->rank;
 	int64_t xd[IR_MAX_DIMS];
 	memcpy(xd, x->dims, sizeof xd);
+	if (is_blk(y) && y->dims[2] * y->dims[3] != 1) /* [N,C,1,1] is the same in either layout */
+		return ir_errf(e, "%s: a blocked result must be [N,C,1,1]", ir_opinfos[op->kind].name);
 	if (is_blk(x)) {
 		if (op->kind != IR_OP_GLOBALAVGPOOL || is_blk(y) || x->rank != 4)
 			return ir_errf(e, "%s: only a global average pool reads a blocked layout (into a plain result)",

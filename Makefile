@@ -1,7 +1,8 @@
 # resc - thin driver over CMake.  See README.md.
 #   make        build everything into build/
 #   make test   install what is missing, build, run every test (ctest), then
-#               the sanitizer subset in build-asan/ (SANITIZE=0 leaves it out)
+#               the sanitizer subset in build-asan/ (SANITIZE_ALL=1: the whole
+#               suite there, as CI runs it; SANITIZE=0 leaves it out)
 #   make demo   compile the embedded digits model and run it
 #   make bench  speed against ONNX Runtime (not part of the tests)
 #   make fuzz   libFuzzer on model loading for FUZZ_SECONDS (build-fuzz/)
@@ -31,8 +32,9 @@ models: build
 test: build models
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) $(CTEST_FLAGS)
 	@if [ "$(SANITIZE)" = 0 ]; then echo "make test: SANITIZE=0, sanitizer build skipped"; else \
-	  echo "make test: the ASan+UBSan build (build-asan/) and its test subset (SANITIZE=0 skips)"; \
-	  RESC_MODELS=$(abspath $(BUILD))/models ./scripts/sanitize build-asan; fi
+	  if [ "$(SANITIZE_ALL)" = 1 ]; then echo "make test: the ASan+UBSan build (build-asan/) and the whole suite in it (SANITIZE=0 skips)"; \
+	  else echo "make test: the ASan+UBSan build (build-asan/) and its test subset (SANITIZE_ALL=1: all; SANITIZE=0 skips)"; fi; \
+	  SANITIZE_ALL=$(SANITIZE_ALL) RESC_MODELS=$(abspath $(BUILD))/models ./scripts/sanitize build-asan; fi
 
 demo: build
 	@./scripts/demo $(BUILD)

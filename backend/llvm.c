@@ -265,8 +265,10 @@ typedef struct cg {
 	 * module refers to them as offsets from blob, an external symbol */
 	bool use_blob;
 	LLVMValueRef blob;          /* i8 placeholder until finish_blob */
-	ir_value **bvals;           /* the constants in the section, in order */
-	uint64_t *boffs;            /* and their offsets in it */
+	struct blob_entry {
+		ir_value *v;            /* a constant in the section */
+		uint64_t off;           /* its offset there */
+	} *bent;                    /* in section order */
 	int nb, capb;
 	uint64_t blob_size;
 	char blob_sym[300];
@@ -280,14 +282,10 @@ blob_const(cg *c, ir_value *v, ir_err *e)
 {
 	if (c->nb == c->capb) {
 		int cap = c->capb ? 2 * c->capb : 64;
-		ir_value **bv = realloc(c->bvals, (size_t)cap * sizeof *bv);
-		if (bv)
-			c->bvals = bv;
-		uint64_t *bo = realloc(c->boffs, (size_t)cap * sizeof *bo);
-		if (bo)
-			c->boffs = bo;
-		if (!bv || !bo)
+		struct blob_entry *b = realloc(c->bent, (size_t)cap * sizeof *b);
+		if (!b)
 			return ir_errf(e, "out of memory"), NULL;
+		c->bent = b;
 		c->capb = cap;
 	}
 	if (!c->blob) {
@@ -296,8 +294,7 @@ blob_const(cg *c, ir_value *v, ir_err *e)
 		LLVMSetVisibility(c->blob, LLVMHiddenVisibility);
 	}
 	uint64_t off = (c->blob_size + BLOB_ALIGN - 1) & ~(uint64_t)(BLOB_ALIGN - 1);
-	c->bvals[c->nb] = v;
-	c->boffs[c->nb++] = off;
+	c->bent[c->nb++] = (struct blob_entry){v, off};
 	c->blob_size = off + ir_value_nbytes(v);
 	LLVMValueRef idx = LLVMConstInt(c->i64, off, 0);
 	return LLVMConstGEP2(c->i8, c->blob, &idx, 1);
@@ -998,15 +995,20 @@ drop_dead_functions(LLVMModuleRef m)
 	}
 }
 
+/*
+ * Writes path atomically: put() writes the contents to a temporary file
+ * beside it (true when every write succeeded), which is renamed over path,
+ * or removed on any failure, so no partial output is ever left.
+ */
 static int
-write_file(const char *path, const void *data, size_t n, ir_err *e)
+write_atomic(const char *path, bool (*put)(FILE *, const void *), const void *arg, ir_err *e)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
 	FILE *f = fopen(tmp, "wb");
 	if (!f)
 		return ir_errf(e, "cannot write %s: %s", tmp, strerror(errno));
-	bool ok = fwrite(data, 1, n, f) == n;
+	bool ok = put(f, arg);
 	ok = (fclose(f) == 0) && ok;
 	if (!ok || rename(tmp, path) != 0) {
 		remove(tmp);
@@ -1015,11 +1017,53 @@ write_file(const char *path, const void *data, size_t n, ir_err *e)
 	return 0;
 }
 
-/*
- * Writes the object LLVM emitted with the weight section added (elf.c): the
- * edited object, then each constant at its offset in the section, then the
- * new section tables; zeros in the gaps.  Atomically, like write_file.
- */
+typedef struct bytes {
+	const void *data;
+	size_t n;
+} bytes;
+
+static bool
+put_bytes(FILE *f, const void *arg)
+{
+	const bytes *b = arg;
+	return fwrite(b->data, 1, b->n, f) == b->n;
+}
+
+static int
+write_file(const char *path, const void *data, size_t n, ir_err *e)
+{
+	bytes b = {data, n};
+	return write_atomic(path, put_bytes, &b, e);
+}
+
+/* The object LLVM emitted with the weight section added (elf.c). */
+typedef struct object_out {
+	const cg *c;
+	const be_elf_edit *ed;
+} object_out;
+
+/* The edited object, then each constant at its offset in the section, then
+ * the new section tables; zeros in the gaps. */
+static bool
+put_object(FILE *f, const void *arg)
+{
+	const cg *c = ((const object_out *)arg)->c;
+	const be_elf_edit *ed = ((const object_out *)arg)->ed;
+	uint64_t at = ed->nobj; /* bytes written */
+	bool ok = fwrite(ed->obj, 1, ed->nobj, f) == ed->nobj;
+	for (int i = 0; i <= c->nb && ok; i++) {
+		uint64_t to = i < c->nb ? ed->data_off + c->bent[i].off : ed->tail_off;
+		for (; at < to && ok; at++) /* alignment gaps: under BLOB_ALIGN bytes each */
+			ok = putc(0, f) != EOF;
+		if (i < c->nb && ok) {
+			size_t nb = ir_value_nbytes(c->bent[i].v);
+			ok = fwrite(c->bent[i].v->data, 1, nb, f) == nb;
+			at += nb;
+		}
+	}
+	return ok && fwrite(ed->tail, 1, ed->ntail, f) == ed->ntail;
+}
+
 static int
 write_object(const cg *c, const char *path, const void *obj, size_t n, ir_err *e)
 {
@@ -1029,35 +1073,11 @@ write_object(const cg *c, const char *path, const void *obj, size_t n, ir_err *e
 		return -1;
 	if (!ed.obj) /* nothing refers to the section */
 		return write_file(path, obj, n, e);
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		free(ed.obj);
-		free(ed.tail);
-		return ir_errf(e, "cannot write %s: %s", tmp, strerror(errno));
-	}
-	uint64_t at = ed.nobj; /* bytes written */
-	bool ok = fwrite(ed.obj, 1, ed.nobj, f) == ed.nobj;
-	for (int i = 0; i <= c->nb && ok; i++) {
-		uint64_t to = i < c->nb ? ed.data_off + c->boffs[i] : ed.tail_off;
-		for (; at < to && ok; at++) /* alignment gaps: under BLOB_ALIGN bytes each */
-			ok = putc(0, f) != EOF;
-		if (i < c->nb && ok) {
-			size_t nb = ir_value_nbytes(c->bvals[i]);
-			ok = fwrite(c->bvals[i]->data, 1, nb, f) == nb;
-			at += nb;
-		}
-	}
-	ok = ok && fwrite(ed.tail, 1, ed.ntail, f) == ed.ntail;
-	ok = (fclose(f) == 0) && ok;
+	object_out out = {c, &ed};
+	int rc = write_atomic(path, put_object, &out, e);
 	free(ed.obj);
 	free(ed.tail);
-	if (!ok || rename(tmp, path) != 0) {
-		remove(tmp);
-		return ir_errf(e, "cannot write %s", path);
-	}
-	return 0;
+	return rc;
 }
 
 /* Whether LLVM writes ELF objects for the triple (not Mach-O or COFF). */
@@ -1194,8 +1214,7 @@ be_compile(ir_graph *g, const be_options *o, const char *path, ir_err *e)
 	sw_lap(&sw, "write");
 out:
 	free(c.cglobals);
-	free(c.bvals);
-	free(c.boffs);
+	free(c.bent);
 	LLVMDisposeBuilder(c.b);
 	LLVMDisposeModule(c.mod);
 	LLVMContextDispose(c.ctx);

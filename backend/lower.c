@@ -1003,7 +1003,7 @@ lower_strided(ir_value *x, ir_value *y, int64_t offset, const int64_t *st, be_ca
 /*
  * A slice of NCHW16c to NCHW16c over H and W (the subsampled input of a
  * strided 1x1 conv, passes/subsample_conv.c): a strided copy over the
- * physical dims [N][C/16][H][W][16].
+ * physical dims [N][C/16][H][W][16].  The caller checked the bounds.
  */
 static int
 lower_slice_blk(ir_op *op, const int64_t *starts, const int64_t *steps, be_call *c, ir_err *e)
@@ -1014,12 +1014,6 @@ lower_slice_blk(ir_op *op, const int64_t *starts, const int64_t *steps, be_call 
 		return ir_errf(e, "slice: a blocked layout needs blocked operand and result and all channels");
 	const int64_t B = RK_BLOCK, H = x->dims[2], W = x->dims[3];
 	int64_t off = 0;
-	if (ir_value_numel(y) > 0)
-		for (int i = 0; i < 4; i++) {
-			int64_t last = starts[i] + (y->dims[i] - 1) * steps[i];
-			if (starts[i] < 0 || starts[i] >= x->dims[i] || last < 0 || last >= x->dims[i])
-				return ir_errf(e, "slice: axis %d reads outside the input", i);
-		}
 	/* physical strides of x: [C/16*H*W*16, H*W*16, W*16, 16, 1] */
 	const int64_t xs[5] = {x->dims[1] * H * W, H * W * B, W * B, B, 1};
 	int64_t dims[5] = {y->dims[0], y->dims[1] / B, y->dims[2], y->dims[3], B};
@@ -1521,17 +1515,18 @@ be_lower_op(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		int64_t xs[IR_MAX_DIMS], st[IR_MAX_DIMS], off = 0;
 		if (get_ints(op, "starts", x->rank, &starts, e) || get_ints(op, "steps", x->rank, &steps, e))
 			return -1;
+		bool empty = ir_value_numel(y) == 0;
+		for (int i = 0; i < x->rank && !empty; i++) {
+			int64_t last = starts[i] + (y->dims[i] - 1) * steps[i];
+			if (starts[i] < 0 || starts[i] >= x->dims[i] || last < 0 || last >= x->dims[i])
+				return ir_errf(e, "slice: axis %d reads outside the input", i);
+		}
 		if (is_blk(x) || is_blk(y))
 			return lower_slice_blk(op, starts, steps, c, e);
 		dense_strides(x->rank, x->dims, xs);
-		bool empty = ir_value_numel(y) == 0;
 		for (int i = 0; i < x->rank; i++) {
-			if (!empty) {
-				int64_t last = starts[i] + (y->dims[i] - 1) * steps[i];
-				if (starts[i] < 0 || starts[i] >= x->dims[i] || last < 0 || last >= x->dims[i])
-					return ir_errf(e, "slice: axis %d reads outside the input", i);
+			if (!empty)
 				off += starts[i] * xs[i];
-			}
 			st[i] = steps[i] * xs[i];
 		}
 		return lower_strided(x, y, off, st, c);

@@ -116,24 +116,6 @@ tap_range(int64_t o, int64_t S, int64_t P, int64_t D, int64_t K, int64_t size, i
 	*hi = h > l ? h : l;
 }
 
-typedef int32_t rk_vi __attribute__((vector_size(RK_V * 4)));
-
-static inline rk_vf
-rk_select(rk_vi m, rk_vf a, rk_vf b)
-{
-	return (rk_vf)(((rk_vi)a & m) | ((rk_vi)b & ~m));
-}
-
-/* act_apply on a vector, with the same results (NaN and -0 included). */
-static ALWAYS_INLINE rk_vf
-act_vec(rk_vf v, int64_t act, float lo, float hi)
-{
-	if (act == RK_ACT_RELU)
-		return rk_select(v < 0.0f, rk_splat(0.0f), v);
-	if (act == RK_ACT_CLIP)
-		return rk_select(v < lo, rk_splat(lo), rk_select(v > hi, rk_splat(hi), v));
-	return v;
-}
 
 /* The epilogue of a pixel-vector tile's accumulator r: the residual at
  * ro + off (read only when the descriptor has one: a test of the pointer
@@ -145,7 +127,7 @@ epi_vec(const rk_conv_desc *restrict d, rk_vf r, const float *ro, int64_t off, f
 {
 	if (d->has_res)
 		r += rk_load(ro + off);
-	return act_vec(r, d->act, lo, hi);
+	return rk_act_vec(r, d->act, lo, hi);
 }
 
 /*
@@ -174,7 +156,7 @@ conv_post(const rk_conv_desc *restrict d, void *const *ptrs, int64_t n, int64_t 
 			/* whole vectors, then the rest */
 			int64_t ox = x0;
 			for (; ox + RK_V <= x1; ox += RK_V)
-				rk_store(z + o + ox, act_vec(rk_load(y + o + ox) * kv + bv, d->post_act, lo, hi));
+				rk_store(z + o + ox, rk_act_vec(rk_load(y + o + ox) * kv + bv, d->post_act, lo, hi));
 			for (; ox < x1; ox++)
 				z[o + ox] = act_apply(y[o + ox] * k + b, d->post_act, lo, hi);
 		}
@@ -337,7 +319,7 @@ epilogue:;
 				rk_vf a = acc[r][k];
 				if (d->has_res && ro && d->icb >= d->Cg)
 					a += rk_load(ro + off);
-				rk_store(yo + off, act_vec(a, act, lo, hi));
+				rk_store(yo + off, rk_act_vec(a, act, lo, hi));
 			}
 		return;
 	}
@@ -611,7 +593,7 @@ flat_v_tile(const rk_conv_desc *restrict d, const float *restrict xs, const floa
 						t[i] = i < skip ? 0.0f : ro[m * HW + i];
 					a += rk_load(t);
 				}
-				rk_store(t, act_vec(a, d->act, lo, hi));
+				rk_store(t, rk_act_vec(a, d->act, lo, hi));
 				for (int64_t i = skip; i < RK_V; i++)
 					yp[i] = t[i];
 			}

@@ -79,14 +79,12 @@ plane_inplace(const float *restrict r, float *restrict y, int64_t S, float k, fl
 /* One plane of 16-channel pixels (NCHW16c): y = act(x*k + b + r) with the
  * lane's scale and shift, as ss_apply, in vectors (16/RK_V per pixel).
  * x == y (in place) is fine: each pixel is read before it is written. */
-typedef int32_t ss_vi __attribute__((vector_size(RK_V * 4)));
 enum { SS_NV = 16 / RK_V };
 
 static inline void
 plane_blk(const float *x, const float *r, float *y, int64_t S, const float *k, const float *b,
           int64_t act, float lo, float hi)
 {
-	const rk_vf zero = {0}, vlo = zero + lo, vhi = zero + hi;
 	rk_vf kv[SS_NV], bv[SS_NV];
 	for (int j = 0; j < SS_NV; j++) {
 		kv[j] = rk_load(k + j * RK_V);
@@ -98,16 +96,7 @@ plane_blk(const float *x, const float *r, float *y, int64_t S, const float *k, c
 			rk_vf v = rk_load(x + o) * kv[j] + bv[j];
 			if (r)
 				v += rk_load(r + o);
-			if (act == RK_ACT_RELU) {
-				ss_vi m = v < zero;
-				v = (rk_vf)(((ss_vi)zero & m) | ((ss_vi)v & ~m));
-			} else if (act == RK_ACT_CLIP) {
-				ss_vi m = v < vlo;
-				v = (rk_vf)(((ss_vi)vlo & m) | ((ss_vi)v & ~m));
-				m = v > vhi;
-				v = (rk_vf)(((ss_vi)vhi & m) | ((ss_vi)v & ~m));
-			}
-			rk_store(y + o, v);
+			rk_store(y + o, rk_act_vec(v, act, lo, hi));
 		}
 }
 
@@ -271,9 +260,10 @@ rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
  * arithmetic in vectors. */
 static void
 radix_combine_blk(const rk_radix_combine_desc *d, const float *x, const float *g, float *y,
-                  int64_t p0, int64_t p1)
+                  int64_t t0, int64_t t1)
 {
 	const int64_t C = d->C, K = d->K, S = d->S, KC = K * C, CB = C / 16;
+	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(d->N * CB, t1 * d->planes_per_task);
 	for (int64_t p = p0; p < p1; p++) {
 		const int64_t n = p / CB, cb = p % CB;
 		float *yp = y + p * S * 16;
@@ -302,7 +292,7 @@ rk_radix_combine(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const float *x = ptrs[0], *g = ptrs[1];
 	float *y = ptrs[2];
 	if (d->blk) {
-		radix_combine_blk(d, x, g, y, p0, min64(d->N * C / 16, p1));
+		radix_combine_blk(d, x, g, y, t0, t1);
 		return;
 	}
 	for (int64_t p = p0; p < p1; p++) {

@@ -183,7 +183,6 @@ avgpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr,
 	}
 }
 
-typedef int32_t pool_vi __attribute__((vector_size(RK_V * 4)));
 
 /*
  * Max pooling of NCHW16c planes (blk): every pixel is 16 channels, so a
@@ -208,8 +207,7 @@ maxpool_blk(const rk_pool_desc *d, const float *restrict xp, float *restrict yp)
 					for (int64_t kx = kxlo; kx < kxhi; kx++) {
 						rk_vf v = rk_load(xp + ((iy0 + ky * d->DH) * d->W + ix0 + kx * d->DW) * 16 + l);
 						/* fmax_nan(v, m) lane by lane: v where v is NaN or v > m */
-						pool_vi take = (v != v) | (v > m);
-						m = (rk_vf)(((pool_vi)v & take) | ((pool_vi)m & ~take));
+						m = rk_select((v != v) | (v > m), v, m);
 					}
 				rk_store(yp + (oy * d->OW + ox) * 16 + l, m);
 			}

@@ -192,6 +192,27 @@ enum { RK_F32, RK_F64, RK_I8, RK_U8, RK_I32, RK_I64, RK_BOOL, RK_NDTYPES };
 /* Fused epilogue activations (conv, gemm). */
 enum { RK_ACT_NONE, RK_ACT_RELU, RK_ACT_CLIP };
 
+typedef int32_t rk_vi __attribute__((vector_size(RK_V * 4)));
+
+/* a where the lane of m is set, b elsewhere */
+static inline rk_vf
+rk_select(rk_vi m, rk_vf a, rk_vf b)
+{
+	return (rk_vf)(((rk_vi)a & m) | ((rk_vi)b & ~m));
+}
+
+/* An epilogue activation on a vector, as the scalar one (v < 0 ? 0 : v;
+ * v < lo ? lo : v > hi ? hi : v), NaN and -0 included. */
+static inline __attribute__((always_inline)) rk_vf
+rk_act_vec(rk_vf v, int64_t act, float lo, float hi)
+{
+	if (act == RK_ACT_RELU)
+		return rk_select(v < 0.0f, rk_splat(0.0f), v);
+	if (act == RK_ACT_CLIP)
+		return rk_select(v < lo, rk_splat(lo), rk_select(v > hi, rk_splat(hi), v));
+	return v;
+}
+
 /* ---- rk_conv2d ----------------------------------------------------------- */
 
 /*

@@ -266,9 +266,14 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	    (b && need_dtype(op, b, M_F32, e)) || (r && need_dtype(op, r, M_F32, e)) ||
 	    (ps && need_dtype(op, ps, M_F32, e)) || (pt && need_dtype(op, pt, M_F32, e)))
 		return -1;
-	if ((ps != NULL) != (z != NULL) || (z && !ir_value_same_type(z, y)) ||
-	    (ps && (ps->rank != 1 || ps->dims[0] != y->dims[1])) ||
-	    (pt && (!ps || pt->rank != 1 || pt->dims[0] != y->dims[1])))
+	const bool rows = ir_op_int(op, "row_sums", 0) != 0;
+	if (rows && (ps || !z || z->dtype != IR_F32 || z->rank != 3 || y->rank != 4 ||
+	             z->dims[0] != y->dims[0] || z->dims[1] != y->dims[1] || z->dims[2] != y->dims[2] ||
+	             y->dims[2] < 1 || y->dims[3] < 1 || is_blk(z)))
+		return ir_errf(e, "conv: row sums must be a plain f32 [N,M,OH] second result of a non-empty plane, without a post scale");
+	if (!rows && ((ps != NULL) != (z != NULL) || (z && !ir_value_same_type(z, y)) ||
+	              (ps && (ps->rank != 1 || ps->dims[0] != y->dims[1])) ||
+	              (pt && (!ps || pt->rank != 1 || pt->dims[0] != y->dims[1]))))
 		return ir_errf(e, "conv: the post scale and shift must be per output channel, with a second result");
 	if (x->rank != 4 || w->rank != 4 || y->rank != 4)
 		return ir_errf(e, "conv: only 2-D convolutions are supported");
@@ -282,10 +287,10 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		 * channels start a block and the tiles address them as with one group */
 		int64_t G = ir_op_int(op, "group", 1);
 		if ((is_blk(x) || is_blk(y)) &&
-		    (G < 1 || z || !const_data(w) || (is_blk(x) && x->dims[1] % (G * RK_BLOCK)) ||
+		    (G < 1 || (z && !rows) || !const_data(w) || (is_blk(x) && x->dims[1] % (G * RK_BLOCK)) ||
 		     (is_blk(y) && y->dims[1] % (G * RK_BLOCK))))
-			return ir_errf(e, "conv: a blocked layout needs constant weights, no second result and "
-			               "whole blocks of 16 channels per group");
+			return ir_errf(e, "conv: a blocked layout needs constant weights, no second result "
+			               "but row sums and whole blocks of 16 channels per group");
 	}
 
 	rk_conv_desc d;
@@ -321,6 +326,8 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		return -1;
 	d.xblk = is_blk(x);
 	d.yblk = is_blk(y);
+	d.has_rows = rows;
+	d.row_w = y->dims[3];
 
 	/* 1x1, stride 1, no padding: the plane is one long row */
 	bool flat = d.KH == 1 && d.KW == 1 && d.SH == 1 && d.SW == 1 && !pads[0] && !pads[1] &&
@@ -391,6 +398,8 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		/* segments of a multiple of 84 pixels (RK_R is 14, 6 or 3), or of 192
 		 * for pixel vectors (3 vectors of 16, 8 or 4 pixels) */
 		int64_t unit = flat_v ? 192 : 84;
+		if (rows)
+			unit = d.row_w; /* whole rows: each row's sum is one task's (conv.c) */
 		int64_t seg = ceil_div(ceil_div(d.OW, sp), unit) * unit;
 		d.tx_sz = seg < d.OW ? seg : d.OW;
 		d.ntx = ceil_div(d.OW, d.tx_sz);
@@ -427,6 +436,8 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	if (ps) {
 		add_ptr(c, ps);
 		add_ptr(c, pt);
+		add_ptr(c, z);
+	} else if (rows) {
 		add_ptr(c, z);
 	}
 	/* the entry point (conv.c): _flat has only the flat case (it pins the
@@ -1361,6 +1372,14 @@ lower_se_gate(ir_op *op, be_call *c, ir_err *e)
 	if (d.R > RK_SE_MAXR || d.K < 1 || d.K > RK_SE_MAXK || d.G < 1 || d.C % d.G)
 		return ir_errf(e, "se_gate: %lld hidden units, radix %lld, groups %lld: not supported",
 		               (long long)d.R, (long long)d.K, (long long)d.G);
+	if (op->operands[0]->rank == 3) {
+		/* row sums of a conv (passes/fuse_se_mean.c) */
+		d.rows = op->operands[0]->dims[2];
+		d.pixels = ir_op_int(op, "pixels", 0);
+		if (d.pixels < 1 || d.rows < 1 || d.K * d.C > RK_SE_MAXC)
+			return ir_errf(e, "se_gate: row sums need pixels >= 1 and at most %d channels",
+			               RK_SE_MAXC);
+	}
 	/* a few channel blocks per image: each task redoes the R*C hidden layer */
 	d.ncb = clamp64(d.C / 256, 1, 4);
 	d.cpt = ceil_div(d.C, d.ncb);

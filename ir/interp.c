@@ -754,8 +754,9 @@ run_conv(const ir_op *op, const void *const *in, void *const *out, ir_err *e)
 {
 	float *y = out[0];
 	const ir_value *xv = op->operands[0], *wv = op->operands[1], *yv = op->results[0];
-	if (op->nresults != (op->noperands > 4 && op->operands[4] ? 2 : 1))
-		return ir_errf(e, "conv: %d results do not match its operands (a second result needs a post scale)", op->nresults);
+	const bool rows = ir_op_int(op, "row_sums", 0) != 0;
+	if (op->nresults != (rows || (op->noperands > 4 && op->operands[4]) ? 2 : 1))
+		return ir_errf(e, "conv: %d results do not match its operands (a second result needs a post scale or row_sums)", op->nresults);
 	const float *x = in[0], *w = in[1], *bias = op->noperands > 2 ? in[2] : NULL;
 	const int64_t *strides, *pads, *dil;
 	int64_t group;
@@ -825,6 +826,17 @@ run_conv(const ir_op *op, const void *const *in, void *const *out, ir_err *e)
 		return -1;
 	if (op->nresults < 2)
 		return 0;
+	if (rows) {
+		/* row sums of the result (passes/fuse_se_mean.c), in double */
+		float *z = out[1];
+		for (int64_t p = 0; p < N * M * OH; p++) {
+			double a = 0;
+			for (int64_t ox = 0; ox < OW; ox++)
+				a += y[p * OW + ox];
+			z[p] = (float)a;
+		}
+		return 0;
+	}
 	/* the second result of a pre-activation conv: post_act(y*s + t) per
 	 * channel, as scale_shift computes it */
 	const float *pt = op->noperands > 5 && op->operands[5] ? in[5] : NULL;
@@ -985,11 +997,25 @@ run_se_gate(const ir_op *op, const void *const *in, float *y, ir_err *e)
 	int64_t K = ir_op_int(op, "radix", 1), G = ir_op_int(op, "groups", 1);
 	int64_t N = op->operands[0]->dims[0], KC = op->operands[0]->dims[1], C = KC / K, Cg = C / G;
 	int64_t R = op->operands[1]->dims[0];
-	float *h = xmalloc((size_t)(R + C + K) * sizeof *h), *ms = h + R, *z = ms + C;
+	const ir_value *mv = op->operands[0];
+	const int64_t rows = mv->rank == 3 ? mv->dims[2] : 0, P = ir_op_int(op, "pixels", 1);
+	float *h = xmalloc((size_t)(R + C + K + (rows ? KC : 0)) * sizeof *h), *ms = h + R, *z = ms + C;
 	if (!h)
 		return ir_errf(e, "out of memory");
 	for (int64_t n = 0; n < N; n++) {
 		const float *mn = m + n * KC;
+		if (rows) {
+			/* row sums (a conv's row_sums result): their sum over the
+			 * rows, in double, divided by the pixels is the mean */
+			float *mean = z + K;
+			for (int64_t c = 0; c < KC; c++) {
+				double a = 0;
+				for (int64_t r = 0; r < rows; r++)
+					a += m[(n * KC + c) * rows + r];
+				mean[c] = (float)(a / (double)P);
+			}
+			mn = mean;
+		}
 		for (int64_t c = 0; c < C; c++) {
 			float a = mn[c];
 			for (int64_t r = 1; r < K; r++)

@@ -500,15 +500,26 @@ infer_conv(ir_op *op, ir_err *e)
 			return ir_errf(e, "conv: residual %s does not match the result %s",
 			               DIMS(b1, r), fmt_dims(b2, sizeof b2, 4, s.d));
 	}
-	/* pre-activation: a second result post_act(y*s + t) (passes/fuse_preact.c) */
+	/* pre-activation: a second result post_act(y*s + t) (passes/fuse_preact.c);
+	 * row_sums: a second result [N,M,OH], the sums of y's rows
+	 * (passes/fuse_se_mean.c) */
 	ir_value *ps = opnd(op, 4), *pt = opnd(op, 5);
-	int nres = ps ? 2 : 1;
+	int64_t rows = 0;
+	if (find_attr(op, "row_sums") && get_int(op, "row_sums", &rows, e))
+		return -1;
+	if (rows != 0 && rows != 1)
+		return ir_errf(e, "conv: attribute 'row_sums' must be 0 or 1, not %lld", (ll)rows);
+	if (rows && ps)
+		return ir_errf(e, "conv: a post scale and row sums cannot both give the second result");
+	int nres = ps || rows ? 2 : 1;
 	if (pt && !ps)
 		return ir_errf(e, "conv: a post shift (operand 5) needs a post scale (operand 4)");
 	if (op->nresults != nres)
 		return ir_errf(e, "conv: %d result%s, expected %d (%s)", op->nresults,
 		               op->nresults == 1 ? "" : "s", nres,
-		               ps ? "a post scale gives a second result" : "no post scale");
+		               ps     ? "a post scale gives a second result"
+		               : rows ? "row_sums gives a second result"
+		                      : "no post scale or row sums");
 	if (!ps && (find_attr(op, "post_act") || find_attr(op, "post_act_min") ||
 	            find_attr(op, "post_act_max")))
 		return ir_errf(e, "conv: attribute 'post_act' without a post scale");
@@ -525,6 +536,11 @@ infer_conv(ir_op *op, ir_err *e)
 	if (ps && check_act_named(op, "post_act", e))
 		return -1;
 	shp rs[2] = {s, s};
+	if (rows) {
+		rs[1].rank = 3;
+		rs[1].d[2] = s.d[2];
+		rs[1].d[3] = 0;
+	}
 	return finish(op, rs, nres, e);
 }
 
@@ -566,7 +582,9 @@ infer_scale_shift(ir_op *op, ir_err *e)
  * the excitation of a squeeze-and-excitation block (K = 1: sigmoid(w2
  * relu(w1 m + b1) + b2)) or of ResNeSt's split attention (K > 1: m's K
  * radix groups summed first, then a softmax over the radix).  m is [N,K*C]
- * or [N,K*C,1,1]; the gate is [N,K*C].
+ * or [N,K*C,1,1], the channel means; or, with attribute pixels = P,
+ * [N,K*C,R], row sums whose sum over R divided by P is the mean (a conv's
+ * row_sums result, passes/fuse_se_mean.c).  The gate is [N,K*C].
  */
 static int
 infer_se_gate(ir_op *op, ir_err *e)
@@ -581,7 +599,23 @@ infer_se_gate(ir_op *op, ir_err *e)
 	const ir_attr *ra = find_attr(op, "radix"), *ga = find_attr(op, "groups");
 	if ((ra && get_int(op, "radix", &K, e)) || (ga && get_int(op, "groups", &G, e)))
 		return -1;
+	int64_t P = 0;
+	if (find_attr(op, "pixels") && get_int(op, "pixels", &P, e))
+		return -1;
 	bool m_ok = m->rank == 2 || (m->rank == 4 && m->dims[2] == 1 && m->dims[3] == 1);
+	if (find_attr(op, "pixels")) {
+		if (m->rank != 3)
+			return ir_errf(e, "se_gate: attribute 'pixels' needs row sums [N,C,R] as input, not %s",
+			               DIMS(b, m));
+		if (P < 1 || P > ATTR_MAX)
+			return ir_errf(e, "se_gate: pixels must be positive, not %lld", (ll)P);
+		if (m->dims[1] > IR_SE_MAX_CHANNELS)
+			return ir_errf(e, "se_gate: %lld channels of row sums, at most %d", (ll)m->dims[1],
+			               IR_SE_MAX_CHANNELS);
+		m_ok = true;
+	} else if (m->rank == 3) {
+		return ir_errf(e, "se_gate: row sums %s as input need the attribute 'pixels'", DIMS(b, m));
+	}
 	if (!m_ok)
 		return ir_errf(e, "se_gate: input %s must be [N,C] or [N,C,1,1]", DIMS(b, m));
 	int64_t N = m->dims[0], KC = m->dims[1];

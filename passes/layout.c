@@ -46,11 +46,15 @@ eltwise_ok(const ir_op *op)
 	return ir_same_shape_eltwise(op) && op->noperands < MAX_TIED;
 }
 
-/* A conv whose kernels take blocked values: packed (constant) weights, one result. */
+/* A conv whose kernels take blocked values: packed (constant) weights, one
+ * result or a second one of row sums (fuse-se-mean; they stay plain, being
+ * [N,M,OH]), not a pre-activation conv's second result. */
 static bool
 conv_ok(const ir_op *op)
 {
-	return op->kind == IR_OP_CONV && op->nresults == 1 && ir_op_int(op, "group", 1) >= 1 &&
+	return op->kind == IR_OP_CONV &&
+	       (op->nresults == 1 || (op->nresults == 2 && ir_op_int(op, "row_sums", 0))) &&
+	       ir_op_int(op, "group", 1) >= 1 &&
 	       op->noperands > 1 && op->operands[1] && op->operands[1]->is_const &&
 	       op->operands[1]->data;
 }

@@ -21,6 +21,7 @@ const pass_info pass_table[] = {
 	{"fuse-attention", pass_fuse_attention, "the Residual Attention combine (c + sigmoid(m)) * t becomes sigmoid_mul"},
 	{"fuse-pool-fc", pass_fuse_pool_fc, "global average pool + classifier Gemm/MatMul become one fc"},
 	{"fuse-epilogue", pass_fuse_epilogue, "fold residual add and relu/clip into the producing conv or gemm"},
+	{"fuse-se-mean", pass_fuse_se_mean, "an SE gate's channel mean summed by the producing conv (row sums) instead of a pool"},
 	{"fuse-preact", pass_fuse_preact, "a conv's per-channel scale_shift becomes its second result (not in -O: slower here)"},
 	{"subsample-conv", pass_subsample_conv, "strided 1x1 convs read a strided slice and run at stride 1"},
 	{"lower-grouped-conv", pass_lower_grouped_conv, "choose each conv's vector form (channel blocks or pixel vectors) by a cost model"},
@@ -44,7 +45,7 @@ pass_default_pipeline(int opt_level)
 {
 	if (opt_level <= 0)
 		return "canonicalize,dce,plan-memory";
-	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-pool-fc,fuse-epilogue,subsample-conv,lower-grouped-conv,layout,dce,plan-memory";
+	return "canonicalize,const-fold,fold-batchnorm,fuse-se-gate,fuse-attention,fuse-pool-fc,fuse-epilogue,fuse-se-mean,subsample-conv,lower-grouped-conv,layout,dce,plan-memory";
 }
 
 /* Is name in the comma-separated list? */

@@ -72,6 +72,7 @@ pass_pos(const ir_value *v)
 
 int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_preact(ir_graph *g, const pass_options *o, ir_err *e);
+int pass_fuse_se_mean(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_se_gate(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_attention(ir_graph *g, const pass_options *o, ir_err *e);
 int pass_fuse_pool_fc(ir_graph *g, const pass_options *o, ir_err *e);

@@ -163,6 +163,78 @@ conv_post(const rk_conv_desc *restrict d, void *const *ptrs, int64_t n, int64_t 
 	}
 }
 
+/*
+ * A conv's row sums (has_rows; ptrs [5], rk.h): z[n][m][r] = the sum of row
+ * r (row_w pixels) of output plane m, for channels [m0, m1) of image n and
+ * the whole rows among plane pixels [p0, p1), which the calling task has
+ * just written to y (the lowering gives every task whole rows).  In f32,
+ * in partial sums added up at the end of the row: in NCHW16c a block's 16
+ * channels at once (lane = channel) in four sums of every fourth pixel, in
+ * NCHW in 2 x RK_V lanes of pixels.  The order depends only on the layout,
+ * never on the task split.  For the
+ * squeeze of an SE gate (passes/fuse_se_mean.c): the pool's pass over y
+ * becomes this read of what the task has just written, still in cache.
+ */
+static ALWAYS_INLINE void
+conv_rows(const rk_conv_desc *restrict d, void *const *ptrs, int64_t n, int64_t m0, int64_t m1,
+          int64_t p0, int64_t p1)
+{
+	const float *restrict y = ptrs[4];
+	float *restrict z = ptrs[5];
+	const int64_t plane = d->OH * d->OW, rw = d->row_w, R = plane / rw;
+	const int64_t r0 = p0 / rw, r1 = p1 / rw;
+	if (d->yblk) {
+		for (int64_t m = m0; m < m1; m += RK_BLOCK) {
+			const float *yb = y + (n * d->M + m) * plane;
+			for (int64_t r = r0; r < r1; r++) {
+				/* four partial sums (pixels p mod 4): four chains of
+				 * dependent adds instead of one */
+				rk_vf acc[4][NV];
+				UNROLL for (int q = 0; q < 4; q++)
+					UNROLL for (int k = 0; k < NV; k++)
+						acc[q][k] = rk_splat(0.0f);
+				const float *yr = yb + r * rw * RK_BLOCK;
+				int64_t p = 0;
+				for (; p + 4 <= rw; p += 4)
+					UNROLL for (int q = 0; q < 4; q++)
+						UNROLL for (int k = 0; k < NV; k++)
+							acc[q][k] += rk_load(yr + (p + q) * RK_BLOCK + k * RK_V);
+				for (int q = 0; p < rw; p++, q++)
+					UNROLL for (int k = 0; k < NV; k++)
+						acc[q][k] += rk_load(yr + p * RK_BLOCK + k * RK_V);
+				float t[RK_BLOCK] __attribute__((aligned(64)));
+				UNROLL for (int k = 0; k < NV; k++)
+					rk_store(t + k * RK_V, (acc[0][k] + acc[1][k]) + (acc[2][k] + acc[3][k]));
+				for (int64_t j = 0; j < RK_BLOCK && m + j < m1; j++)
+					z[(n * d->M + m + j) * R + r] = t[j];
+			}
+		}
+		return;
+	}
+	for (int64_t m = m0; m < m1; m++) {
+		const float *yp = y + (n * d->M + m) * plane;
+		for (int64_t r = r0; r < r1; r++) {
+			const float *yr = yp + r * rw;
+			rk_vf acc[2] = {rk_splat(0.0f), rk_splat(0.0f)};
+			int64_t p = 0;
+			for (; p + 2 * RK_V <= rw; p += 2 * RK_V) {
+				acc[0] += rk_load(yr + p);
+				acc[1] += rk_load(yr + p + RK_V);
+			}
+			for (; p + RK_V <= rw; p += RK_V)
+				acc[0] += rk_load(yr + p);
+			float t[RK_V] __attribute__((aligned(64)));
+			rk_store(t, acc[0] + acc[1]);
+			float s = 0.0f;
+			for (int k = 0; k < RK_V; k++)
+				s += t[k];
+			for (; p < rw; p++)
+				s += yr[p];
+			z[(n * d->M + m) * R + r] = s;
+		}
+	}
+}
+
 /* Offset of input channel ic (of the image and group) from xg: a plane
  * each in NCHW, its block's plane and its lane in NCHW16c. */
 static ALWAYS_INLINE int64_t
@@ -649,6 +721,9 @@ conv_flat_v(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64
 		if (d->has_post)
 			conv_post(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
 			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), 0, 1, x0, x1);
+		if (d->has_rows)
+			conv_rows(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
+			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), x0, x1);
 	}
 }
 
@@ -700,6 +775,9 @@ conv_generic(const rk_conv_desc *d, void *const *ptrs, int64_t t0, int64_t t1)
 		}
 		if (d->has_post)
 			conv_post(d, ptrs, n, g * d->Mg + m0, g * d->Mg + m1, y0, y1, x0, x1);
+		if (d->has_rows && y1 > y0)
+			conv_rows(d, ptrs, n, g * d->Mg + m0, g * d->Mg + m1, y0 * d->OW + x0,
+			          (y1 - 1) * d->OW + x1);
 	}
 }
 
@@ -820,6 +898,10 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 		if (d->has_post)
 			conv_post(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
 			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), y0, y1, x0, x1);
+		if (d->has_rows && y1 > y0)
+			conv_rows(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
+			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), y0 * d->OW + x0,
+			          (y1 - 1) * d->OW + x1);
 	}
 }
 

@@ -158,10 +158,33 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const int64_t C = d->C, R = d->R, K = d->K, KC = K * C, Cg = C / d->G;
 	const float *m = ptrs[0], *w1 = ptrs[1], *b1 = ptrs[2], *w2 = ptrs[3], *b2 = ptrs[4];
 	float *gate = ptrs[5];
-	float h[RK_SE_MAXR];
+	float h[RK_SE_MAXR], mean[RK_SE_MAXC];
 	for (int64_t t = t0; t < t1; t++) {
 		const int64_t n = t / d->ncb, cb = t % d->ncb;
 		const float *mn = m + n * KC;
+		if (d->rows > 0) {
+			/* row sums: the means first, each channel's sums added in
+			 * order as the interpreter adds them; eight channels at a
+			 * time, so that eight chains of dependent adds overlap */
+			const int64_t rows = d->rows;
+			const float *mr = m + n * KC * rows;
+			int64_t c = 0;
+			for (; c + 8 <= KC; c += 8) {
+				double a[8] = {0};
+				for (int64_t r = 0; r < rows; r++)
+					for (int j = 0; j < 8; j++)
+						a[j] += mr[(c + j) * rows + r];
+				for (int j = 0; j < 8; j++)
+					mean[c + j] = (float)(a[j] / (double)d->pixels);
+			}
+			for (; c < KC; c++) {
+				double a = 0;
+				for (int64_t r = 0; r < rows; r++)
+					a += mr[c * rows + r];
+				mean[c] = (float)(a / (double)d->pixels);
+			}
+			mn = mean;
+		}
 		for (int64_t j = 0; j < R; j++) {
 			/* w1 row j times m' (the radix groups summed), in lanes */
 			const float *restrict wj = w1 + j * C;

@@ -72,6 +72,7 @@ enum {
 	RK_MAXIN = 15,   /* operands of n-ary kernels (BE_MAX_PTRS - 1) */
 	RK_SE_MAXR = 1024, /* hidden units of an se_gate (IR_SE_MAX_HIDDEN in ir.h) */
 	RK_SE_MAXK = 64,   /* radix of an se_gate (IR_SE_MAX_RADIX in ir.h) */
+	RK_SE_MAXC = 8192, /* channels of an se_gate over row sums (IR_SE_MAX_CHANNELS) */
 	RK_FC_MAXC = 8192, /* input channels of an fc (IR_FC_MAX_CHANNELS in ir.h) */
 };
 
@@ -223,7 +224,12 @@ rk_act_vec(rk_vf v, int64_t act, float lo, float hi)
  * pre-activation conv's second result, passes/fuse_epilogue.c) also [5]
  * post scale s [M], [6] post shift t [M] or NULL, [7] z (y's shape):
  *     z = post_act(y * s + t)     per output channel,
- * computed by each task over the part of y it owns, right after it.
+ * computed by each task over the part of y it owns, right after it.  With
+ * has_rows (a conv's row_sums result, passes/fuse_se_mean.c) instead [5]
+ * z [N][M][rows]: the sum of each row of each output plane (rows of
+ * row_w pixels: OH x OW, or the H x W of a flattened 1x1 conv), summed by
+ * the task that wrote the row (the lowering gives every task whole rows),
+ * left to right in f32, after the epilogue.
  * w is packed (wpacked = 1) as [G][nob][Cg][KH][KW][16]: per group, output
  * channels in blocks of 16, zero beyond Mg; or plain [M][Cg][KH][KW]
  * (wpacked = 0, a slow generic path for weights that are not constants).
@@ -258,6 +264,7 @@ typedef struct rk_conv_desc {
 	 * C (xblk) or M (yblk) a multiple of 16, no pixel vectors (pv, flat_v)
 	 * and no second result */
 	int64_t xblk, yblk;
+	int64_t has_rows, row_w;            /* row sums z (ptrs [5]) of rows of row_w pixels */
 } rk_conv_desc;
 
 /* ---- rk_gemm --------------------------------------------------------------- */
@@ -471,12 +478,15 @@ typedef struct rk_scale_shift_desc {
  * of G groups of K radix entries of C/G); gate channel r*C + g*C/G + c' is
  * sigmoid(z) for K = 1, else the softmax over r.  w1 [R][C], b1 [R], w2
  * [K*C][R], b2 [K*C]; dot products in double, as the interpreter does.
- * ptrs: [0] m, [1] w1, [2] b1, [3] w2, [4] b2, [5] g [N][K*C].
+ * ptrs: [0] m, [1] w1, [2] b1, [3] w2, [4] b2, [5] g [N][K*C].  With rows
+ * > 0, m is [N][K*C][rows], row sums whose sum (in double, in order)
+ * divided by pixels is the mean (a conv's row_sums result).
  * Tasks: (n, block of cpt of the C channels); each task recomputes the
  * hidden vector of its image (R*C multiply-adds, small next to its users).
  */
 typedef struct rk_se_gate_desc {
 	int64_t N, C, R, K, G, cpt, ncb;
+	int64_t rows, pixels;
 } rk_se_gate_desc;
 
 /*

@@ -726,6 +726,59 @@ test_conv(void)
 	tc_end();
 }
 
+/* A conv's row sums (row_sums = 1, passes/fuse_se_mean.c) in every entry
+ * point and layout: the tasks must own whole rows (flat 1x1 segments are
+ * cut at row ends), and the sums come after bias, residual and act. */
+static void
+test_conv_rows(void)
+{
+	const struct {
+		const char *what;
+		conv_cfg c;
+		bool blk; /* x and y NCHW16c */
+	} rc[] = {
+		{"1x1 flat, pixel vectors, segments", {1, 64, 56, 56, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true}},
+		{"1x1 flat, pixel vectors, groups 2", {2, 32, 10, 13, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, false, true}},
+		{"1x1 flat", {1, 32, 7, 7, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, true}},
+		{"1x1 flat pairs, segments", {1, 64, 56, 56, 256, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true}, true},
+		{"1x1 flat pairs", {2, 32, 7, 9, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true}, true},
+		{"3x3 rows over tasks", {1, 16, 30, 12, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
+		{"3x3 rows over tasks", {1, 32, 30, 12, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}, true},
+		{"3x3 s2", {2, 16, 11, 11, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true}},
+		{"3x3 chunks", {1, 64, 4, 2000, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
+		{"groups 4 (pixel vectors)", {1, 24, 5, 41, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, true, true, true}},
+		{"radix groups of 32", {1, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, true}, true},
+		{"plain weights", {1, 8, 9, 9, 12, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 2, true, false}},
+	};
+	for (size_t i = 0; i < sizeof rc / sizeof rc[0]; i++)
+		for (int res = 0; res < 2; res++) {
+			char name[200];
+			snprintf(name, sizeof name, "conv row sums %s%s%s", rc[i].what,
+			         rc[i].blk ? " nchw16c" : "", res ? " +residual relu" : "");
+			tc_begin();
+			conv_cfg c = rc[i].c;
+			ir_op *op1 = conv_op(&c);
+			int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
+			int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
+			ir_value *r = res ? in(IR_F32, c.N, c.M, OH, OW, END) : NULL;
+			ir_op *op = op_new(IR_OP_CONV, 2, res ? 4 : 3, op1->operands[0], op1->operands[1],
+			                   op1->operands[2], r);
+			op->attrs = op1->attrs;
+			op->nattrs = op1->nattrs;
+			ir_op_set_int(T.g, op, "row_sums", 1);
+			if (res)
+				ir_op_set_string(T.g, op, "act", "relu");
+			if (rc[i].blk) {
+				set_blocked(op->operands[0]);
+				set_blocked(op->results[0]);
+				if (r)
+					set_blocked(r);
+			}
+			check(name, op, false);
+			tc_end();
+		}
+}
+
 /* ---- other float ops ------------------------------------------------------------------ */
 
 static void
@@ -888,6 +941,23 @@ test_fused(void)
 		ir_value *m = i == 1 ? in(IR_F32, N, C, 1, 1, END) : in(IR_F32, N, C, END);
 		ir_op *op = op_new(IR_OP_SE_GATE, 1, 5, m, cst(IR_F32, R, C, END), cst(IR_F32, R, END),
 		                   cst(IR_F32, C, R, END), cst(IR_F32, C, END));
+		check(name, op, false);
+		tc_end();
+	}
+	/* over a conv's row sums [N,C,rows] (fuse-se-mean), with and without a radix */
+	static const int64_t sr[][5] = {{1, 64, 4, 7, 1}, {2, 256, 16, 56, 1}, {1, 32, 8, 5, 2}};
+	for (int i = 0; i < 3; i++) {
+		int64_t N = sr[i][0], C = sr[i][1], R = sr[i][2], rows = sr[i][3], K = sr[i][4];
+		char name[96];
+		snprintf(name, sizeof name, "se_gate row sums N%lld C%lld R%lld rows %lld radix %lld",
+		         (long long)N, (long long)C, (long long)R, (long long)rows, (long long)K);
+		tc_begin();
+		ir_value *m = in(IR_F32, N, K * C, rows, END);
+		ir_op *op = op_new(IR_OP_SE_GATE, 1, 5, m, cst(IR_F32, R, C, END), cst(IR_F32, R, END),
+		                   cst(IR_F32, K * C, R, END), cst(IR_F32, K * C, END));
+		ir_op_set_int(T.g, op, "pixels", rows * (rows + 3));
+		if (K > 1)
+			ir_op_set_int(T.g, op, "radix", K);
 		check(name, op, false);
 		tc_end();
 	}
@@ -1810,6 +1880,7 @@ main(int argc, char **argv)
 		failed++;
 	}
 	test_conv();
+	test_conv_rows();
 	test_unary();
 	test_batchnorm();
 	test_fused();

@@ -260,19 +260,44 @@ grow(ir_graph *g, void **arr, int n, int *cap)
  * writes that element (the first of several input channel chunks reads it,
  * not the last), never around it: y may be the residual's buffer.
  * rk_scale_shift reads x[i] only to write y[i] (an SE block's scaling,
- * whose input dies there), with a loop of its own for y == x. */
-int
-ir_inplace_operand(const ir_op *op)
+ * whose input dies there), with a loop of its own for y == x; so do
+ * rk_unary (x), rk_eltwise (operands 0 and 1, which it combines into y
+ * before it reads operands 2.., each y[i] from their elements i) and
+ * rk_sigmoid_mul (either operand). */
+static bool
+inplace_ok(const ir_op *op, int k)
 {
-	int k = op->kind == IR_OP_CONV ? 3 : op->kind == IR_OP_SCALE_SHIFT ? 0 : -1;
 	if (k < 0 || k >= op->noperands || !op->operands[k] || op->nresults < 1 ||
 	    !ir_value_same_type(op->operands[k], op->results[0]) ||
 	    op->operands[k]->layout != op->results[0]->layout)
-		return -1;
+		return false;
 	for (int i = 0; i < op->noperands; i++)
 		if (i != k && op->operands[i] == op->operands[k])
-			return -1; /* read in another slot too */
-	return k;
+			return false; /* read in another slot too */
+	return true;
+}
+
+int
+ir_inplace_operand(const ir_op *op)
+{
+	switch (op->kind) {
+	case IR_OP_CONV:
+		return inplace_ok(op, 3) ? 3 : -1;
+	case IR_OP_SCALE_SHIFT:
+	case IR_OP_RELU: case IR_OP_LEAKYRELU: case IR_OP_CLIP: case IR_OP_SIGMOID: case IR_OP_TANH:
+	case IR_OP_EXP: case IR_OP_LOG: case IR_OP_SQRT: case IR_OP_ABS: case IR_OP_NEG:
+		return op->noperands == 1 || op->kind == IR_OP_SCALE_SHIFT ? (inplace_ok(op, 0) ? 0 : -1) : -1;
+	case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_MAX: case IR_OP_MIN:
+	case IR_OP_SUM: case IR_OP_SIGMOID_MUL:
+		/* the first two operands: rk_eltwise reads operands 2.. after
+		 * writing y (y op= x2 ...), rk_sigmoid_mul has two */
+		for (int k = 0; k < 2; k++)
+			if (inplace_ok(op, k))
+				return k;
+		return -1;
+	default:
+		return -1;
+	}
 }
 
 bool

@@ -195,9 +195,11 @@ typedef struct ir_graph {
  * reuse), or -1.  A promise of the kernels (backend/kernels; test_kernels
  * runs every such op in place): the op reads each element of that operand
  * only before writing the same element of its result, and nowhere else.
- * Today the residual of a conv (operand 3) and the input of a scale_shift
- * (operand 0), when of the result's type and not also another operand of
- * the op (which would then be read after it was overwritten).
+ * The residual of a conv (operand 3), the input of a scale_shift or a
+ * unary elementwise op (operand 0), operand 0 or 1 of a binary/n-ary
+ * elementwise op or a sigmoid_mul: when of the result's type and layout
+ * and not also another operand of the op (which would then be read after
+ * it was overwritten).
  */
 int ir_inplace_operand(const ir_op *op);
 

@@ -22,7 +22,8 @@
  * point, which no planner can beat.
  *
  * In place: a conv's result takes its residual's buffer, a scale_shift's
- * its input's, when the op is that operand's last reader
+ * or an elementwise op's its input's (ir_inplace_operand says which), when
+ * the op is that operand's last reader
  * (ir_inplace_operand: the kernel reads each element of the operand only
  * before writing the same element of the result).  Legal because of that
  * promise of the kernels, which test_kernels checks op by op.

@@ -36,21 +36,45 @@ sigmoid(float x)
 	return rk_sigmoid(x);
 }
 
+/* max with lo, then min with hi (lo > hi gives hi; NaN stays NaN) */
+static inline float
+clip_f(float x, float lo, float hi)
+{
+	const float v = x < lo ? lo : x;
+	return v > hi ? hi : v;
+}
+
 /* ---- unary ------------------------------------------------------------------ */
+
+/* The loops below may run in place (a == o: the memory plan gives a
+ * unary op's result its operand's buffer, ir_inplace_operand), so a and o
+ * are not restrict; each loop has an in-place twin that reads o itself, so
+ * that LLVM vectorises it without a run-time overlap test (which a == o
+ * fails, falling back to scalar code). */
+#define UNARY_LOOP(T, EXPR)                                                     \
+	do {                                                                        \
+		if ((const void *)a == (const void *)o)                                 \
+			for (int64_t i = 0; i < n; i++) {                                   \
+				const T v = o[i];                                               \
+				o[i] = (EXPR);                                                  \
+			}                                                                   \
+		else                                                                    \
+			for (int64_t i = 0; i < n; i++) {                                   \
+				const T v = a[i];                                               \
+				o[i] = (EXPR);                                                  \
+			}                                                                   \
+	} while (0)
 
 #define UNARY_INT(T, UT)                                                        \
 	do {                                                                        \
-		const T *restrict a = (const T *)ptrs[0] + i0;                          \
-		T *restrict o = (T *)ptrs[1] + i0;                                      \
+		const T *a = (const T *)ptrs[0] + i0;                                   \
+		T *o = (T *)ptrs[1] + i0;                                               \
 		if (d->op == RK_U_NEG)                                                  \
-			for (int64_t i = 0; i < n; i++)                                     \
-				o[i] = (T)(0u - (UT)a[i]);                                      \
+			UNARY_LOOP(T, (T)(0u - (UT)v));                                     \
 		else if (d->op == RK_U_ABS)                                             \
-			for (int64_t i = 0; i < n; i++)                                     \
-				o[i] = (T)(a[i] < 0 ? 0u - (UT)a[i] : (UT)a[i]);                \
+			UNARY_LOOP(T, (T)(v < 0 ? 0u - (UT)v : (UT)v));                     \
 		else                                                                    \
-			for (int64_t i = 0; i < n; i++)                                     \
-				o[i] = a[i];                                                    \
+			UNARY_LOOP(T, v);                                                   \
 	} while (0)
 
 void
@@ -69,55 +93,42 @@ rk_unary(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		UNARY_INT(int64_t, uint64_t);
 		return;
 	}
-	const float *restrict a = (const float *)ptrs[0] + i0;
-	float *restrict o = (float *)ptrs[1] + i0;
+	const float *a = (const float *)ptrs[0] + i0;
+	float *o = (float *)ptrs[1] + i0;
 	const float alpha = rk_bitsf32(d->alpha), lo = rk_bitsf32(d->lo), hi = rk_bitsf32(d->hi);
 	switch (d->op) {
 	case RK_U_RELU:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = a[i] < 0 ? 0.0f : a[i];
+		UNARY_LOOP(float, v < 0 ? 0.0f : v);
 		break;
 	case RK_U_LEAKYRELU:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = a[i] < 0 ? alpha * a[i] : a[i];
+		UNARY_LOOP(float, v < 0 ? alpha * v : v);
 		break;
 	case RK_U_CLIP:
-		for (int64_t i = 0; i < n; i++) {
-			float v = a[i] < lo ? lo : a[i];
-			o[i] = v > hi ? hi : v;
-		}
+		UNARY_LOOP(float, clip_f(v, lo, hi));
 		break;
 	case RK_U_SIGMOID:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = sigmoid(a[i]);
+		UNARY_LOOP(float, sigmoid(v));
 		break;
 	case RK_U_TANH:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = __builtin_tanhf(a[i]);
+		UNARY_LOOP(float, __builtin_tanhf(v));
 		break;
 	case RK_U_EXP:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = __builtin_expf(a[i]);
+		UNARY_LOOP(float, __builtin_expf(v));
 		break;
 	case RK_U_LOG:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = __builtin_logf(a[i]);
+		UNARY_LOOP(float, __builtin_logf(v));
 		break;
 	case RK_U_SQRT:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = __builtin_sqrtf(a[i]);
+		UNARY_LOOP(float, __builtin_sqrtf(v));
 		break;
 	case RK_U_ABS:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = __builtin_fabsf(a[i]);
+		UNARY_LOOP(float, __builtin_fabsf(v));
 		break;
 	case RK_U_NEG:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = -a[i];
+		UNARY_LOOP(float, -v);
 		break;
 	default:
-		for (int64_t i = 0; i < n; i++)
-			o[i] = a[i];
+		UNARY_LOOP(float, v);
 		break;
 	}
 }
@@ -130,7 +141,18 @@ rk_unary(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
  */
 #define RUN(T, EXPR)                                                            \
 	do {                                                                        \
-		if (sa == 1 && sb == 1)                                                 \
+		/* in place (po is pa or pb, ir_inplace_operand): read through po */   \
+		if (sa == 1 && po == pa)                                                \
+			for (int64_t i = 0; i < len; i++) {                                 \
+				const T x = po[i], y = pb[i * sb];                              \
+				po[i] = (EXPR);                                                 \
+			}                                                                   \
+		else if (sb == 1 && po == pb)                                           \
+			for (int64_t i = 0; i < len; i++) {                                 \
+				const T x = pa[i * sa], y = po[i];                              \
+				po[i] = (EXPR);                                                 \
+			}                                                                   \
+		else if (sa == 1 && sb == 1)                                            \
 			for (int64_t i = 0; i < len; i++) {                                 \
 				const T x = pa[i], y = pb[i];                                   \
 				po[i] = (EXPR);                                                 \

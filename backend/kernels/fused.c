@@ -236,8 +236,17 @@ rk_sigmoid_mul(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	float *y = ptrs[2];
 	const float off = rk_bitsf32(d->offset);
 	const int64_t i0 = t0 * d->chunk, i1 = min64(d->n, t1 * d->chunk);
-	for (int64_t i = i0; i < i1; i++)
-		y[i] = (off + sigmoid(m[i])) * t[i];
+	/* in place (y is m or t, ir_inplace_operand): read through y, so that
+	 * LLVM vectorises without a run-time overlap test (which fails then) */
+	if (y == m)
+		for (int64_t i = i0; i < i1; i++)
+			y[i] = (off + sigmoid(y[i])) * t[i];
+	else if (y == t)
+		for (int64_t i = i0; i < i1; i++)
+			y[i] = (off + sigmoid(m[i])) * y[i];
+	else
+		for (int64_t i = i0; i < i1; i++)
+			y[i] = (off + sigmoid(m[i])) * t[i];
 }
 
 void

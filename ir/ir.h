@@ -32,7 +32,7 @@
 #define IR_SE_MAX_HIDDEN 1024 /* hidden units of an se_gate (the kernels keep them on the stack) */
 #define IR_FC_MAX_CHANNELS 8192 /* input channels of an fc (likewise) */
 #define IR_SE_MAX_RADIX 64 /* radix of an se_gate (likewise) */
-#define IR_SE_MAX_CHANNELS 8192 /* channels of an se_gate over row sums (likewise: their means) */
+#define IR_SE_MAX_CHANNELS 8192 /* channels of an se_gate (likewise: their means) */
 
 /* A one-line error message. */
 typedef struct ir_err {

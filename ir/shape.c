@@ -609,9 +609,6 @@ infer_se_gate(ir_op *op, ir_err *e)
 			               DIMS(b, m));
 		if (P < 1 || P > ATTR_MAX)
 			return ir_errf(e, "se_gate: pixels must be positive, not %lld", (ll)P);
-		if (m->dims[1] > IR_SE_MAX_CHANNELS)
-			return ir_errf(e, "se_gate: %lld channels of row sums, at most %d", (ll)m->dims[1],
-			               IR_SE_MAX_CHANNELS);
 		m_ok = true;
 	} else if (m->rank == 3) {
 		return ir_errf(e, "se_gate: row sums %s as input need the attribute 'pixels'", DIMS(b, m));
@@ -619,6 +616,8 @@ infer_se_gate(ir_op *op, ir_err *e)
 	if (!m_ok)
 		return ir_errf(e, "se_gate: input %s must be [N,C] or [N,C,1,1]", DIMS(b, m));
 	int64_t N = m->dims[0], KC = m->dims[1];
+	if (KC > IR_SE_MAX_CHANNELS)
+		return ir_errf(e, "se_gate: %lld channels, at most %d", (ll)KC, IR_SE_MAX_CHANNELS);
 	if (K > IR_SE_MAX_RADIX)
 		return ir_errf(e, "se_gate: radix %lld, at most %d", (ll)K, IR_SE_MAX_RADIX);
 	if (K < 1 || G < 1 || KC % K || (KC / K) % G)

@@ -193,7 +193,8 @@ fuse_one(ir_graph *g, ir_op *mul, ir_err *e)
 		} else if (!match_fc(g, h, &f1) || !f1.act || strcmp(f1.act, "relu") != 0) {
 			continue;
 		}
-		if (f1.nout != f2.nin || f1.nin != C || f1.nout > IR_SE_MAX_HIDDEN)
+		if (f1.nout != f2.nin || f1.nin != C || f1.nout > IR_SE_MAX_HIDDEN ||
+		    C > IR_SE_MAX_CHANNELS)
 			continue;
 
 		/* squeeze: the pool of the same x */
@@ -322,7 +323,8 @@ fuse_split_attention(ir_graph *g, ir_op *root, ir_err *e)
 	} else if (!match_fc(g, h, &f1) || !f1.act || strcmp(f1.act, "relu") != 0) {
 		return false;
 	}
-	if (f1.nout != f2.nin || f1.nin != C || f1.nout > IR_SE_MAX_HIDDEN)
+	if (f1.nout != f2.nin || f1.nin != C || f1.nout > IR_SE_MAX_HIDDEN ||
+	    k * C > IR_SE_MAX_CHANNELS)
 		return false;
 
 	/* the squeeze: the pool of the sum of the splits */

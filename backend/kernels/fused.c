@@ -158,7 +158,7 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const int64_t C = d->C, R = d->R, K = d->K, KC = K * C, Cg = C / d->G;
 	const float *m = ptrs[0], *w1 = ptrs[1], *b1 = ptrs[2], *w2 = ptrs[3], *b2 = ptrs[4];
 	float *gate = ptrs[5];
-	float h[RK_SE_MAXR], mean[RK_SE_MAXC];
+	float h[RK_SE_MAXR], ms[RK_SE_MAXC];
 	for (int64_t t = t0; t < t1; t++) {
 		const int64_t n = t / d->ncb, cb = t % d->ncb;
 		const float *mn = m + n * KC;
@@ -175,39 +175,71 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 					for (int j = 0; j < 8; j++)
 						a[j] += mr[(c + j) * rows + r];
 				for (int j = 0; j < 8; j++)
-					mean[c + j] = (float)(a[j] / (double)d->pixels);
+					ms[c + j] = (float)(a[j] / (double)d->pixels);
 			}
 			for (; c < KC; c++) {
 				double a = 0;
 				for (int64_t r = 0; r < rows; r++)
 					a += mr[c * rows + r];
-				mean[c] = (float)(a / (double)d->pixels);
+				ms[c] = (float)(a / (double)d->pixels);
 			}
-			mn = mean;
+			mn = ms;
 		}
-		for (int64_t j = 0; j < R; j++) {
-			/* w1 row j times m' (the radix groups summed), in lanes */
-			const float *restrict wj = w1 + j * C;
-			double acc[RK_LANES] = {0};
-			int64_t c = 0;
-			for (; c + RK_LANES <= C; c += RK_LANES)
-				for (int l = 0; l < RK_LANES; l++) {
-					float v = mn[c + l];
-					for (int64_t r = 1; r < K; r++)
-						v += mn[r * C + c + l];
-					acc[l] += (double)wj[c + l] * v;
-				}
-			for (int l = 0; c < C; c++, l++) {
+		if (K > 1) {
+			/* m' = the sum of the radix groups, into ms[0, C) (in place
+			 * when mn is ms: entry c reads only entries c + r*C) */
+			for (int64_t c = 0; c < C; c++) {
 				float v = mn[c];
 				for (int64_t r = 1; r < K; r++)
 					v += mn[r * C + c];
-				acc[l] += (double)wj[c] * v;
+				ms[c] = v;
 			}
-			const double a = b1[j] + rk_lanes_total(acc);
+			mn = ms;
+		}
+		/* h = relu(w1 m' + b1): four rows of w1 at a time, so that four
+		 * chains of dependent adds overlap and m' is loaded once for
+		 * them; each row's sum in RK_LANES lanes (rk.h) */
+		int64_t j = 0;
+		for (; j + 4 <= R; j += 4) {
+			double acc[4][RK_LANES] = {{0}};
+			const float *restrict wj = w1 + j * C;
+			int64_t c = 0;
+			for (; c + RK_LANES <= C; c += RK_LANES)
+				for (int q = 0; q < 4; q++)
+					for (int l = 0; l < RK_LANES; l++)
+						acc[q][l] += (double)wj[q * C + c + l] * mn[c + l];
+			for (int l = 0; c < C; c++, l++)
+				for (int q = 0; q < 4; q++)
+					acc[q][l] += (double)wj[q * C + c] * mn[c];
+			for (int q = 0; q < 4; q++) {
+				const double a = b1[j + q] + rk_lanes_total(acc[q]);
+				h[j + q] = a < 0 ? 0.0f : (float)a;
+			}
+		}
+		for (; j < R; j++) {
+			const double a = b1[j] + ddot(w1 + j * C, mn, C);
 			h[j] = a < 0 ? 0.0f : (float)a;
 		}
 		const int64_t c0 = cb * d->cpt, c1 = min64(C, c0 + d->cpt);
-		for (int64_t c = c0; c < c1; c++) {
+		int64_t c = c0;
+		if (K == 1) {
+			/* the sigmoid gate: row c of w2 for gate channel c, four at a time */
+			for (; c + 4 <= c1; c += 4) {
+				double acc[4][RK_LANES] = {{0}};
+				const float *restrict wc = w2 + c * R;
+				int64_t i = 0;
+				for (; i + RK_LANES <= R; i += RK_LANES)
+					for (int q = 0; q < 4; q++)
+						for (int l = 0; l < RK_LANES; l++)
+							acc[q][l] += (double)wc[q * R + i + l] * (double)h[i + l];
+				for (int l = 0; i < R; i++, l++)
+					for (int q = 0; q < 4; q++)
+						acc[q][l] += (double)wc[q * R + i] * (double)h[i];
+				for (int q = 0; q < 4; q++)
+					gate[n * KC + c + q] = sigmoid((float)(b2[c + q] + rk_lanes_total(acc[q])));
+			}
+		}
+		for (; c < c1; c++) {
 			const int64_t g = c / Cg, cc = c % Cg;
 			float z[RK_SE_MAXK], mx = -__builtin_inff();
 			for (int64_t r = 0; r < K; r++) {

@@ -72,7 +72,7 @@ enum {
 	RK_MAXIN = 15,   /* operands of n-ary kernels (BE_MAX_PTRS - 1) */
 	RK_SE_MAXR = 1024, /* hidden units of an se_gate (IR_SE_MAX_HIDDEN in ir.h) */
 	RK_SE_MAXK = 64,   /* radix of an se_gate (IR_SE_MAX_RADIX in ir.h) */
-	RK_SE_MAXC = 8192, /* channels of an se_gate over row sums (IR_SE_MAX_CHANNELS) */
+	RK_SE_MAXC = 8192, /* channels K*C of an se_gate (IR_SE_MAX_CHANNELS in ir.h) */
 	RK_FC_MAXC = 8192, /* input channels of an fc (IR_FC_MAX_CHANNELS in ir.h) */
 };
 

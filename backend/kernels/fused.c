@@ -37,6 +37,46 @@ ddot(const float *restrict a, const float *restrict b, int64_t n)
 	return rk_lanes_total(acc);
 }
 
+/* Eight floats and eight doubles (RK_LANES), for loops that LLVM would
+ * otherwise vectorise across the wrong index (with gathers). */
+typedef float rk_f8 __attribute__((vector_size(32)));
+typedef double rk_d8 __attribute__((vector_size(64)));
+_Static_assert(RK_LANES == 8, "rk_d8 holds the RK_LANES partial sums");
+
+/* eight floats from p as doubles (a macro: a function returning a 64-byte
+ * vector has an ABI of its own where vectors are narrower, -Wpsabi) */
+#define load_d8(p)                                                              \
+	({                                                                          \
+		rk_f8 v_;                                                               \
+		__builtin_memcpy(&v_, (p), sizeof v_);                                  \
+		__builtin_convertvector(v_, rk_d8);                                     \
+	})
+
+/* ddot of four rows a, a + lda, a + 2*lda, a + 3*lda with b, into r[4]:
+ * the same sums as four ddot calls (lane l takes the elements l mod 8, the
+ * tail from lane 0 on, the lanes added in order), but four chains of
+ * dependent adds overlap and b is loaded once for them */
+static void
+ddot4(const float *restrict a, int64_t lda, const float *restrict b, int64_t n, double *r)
+{
+	rk_d8 acc[4] = {(rk_d8){0}, (rk_d8){0}, (rk_d8){0}, (rk_d8){0}};
+	int64_t i = 0;
+	for (; i + RK_LANES <= n; i += RK_LANES) {
+		const rk_d8 bv = load_d8(b + i);
+		for (int q = 0; q < 4; q++)
+			acc[q] += load_d8(a + q * lda + i) * bv;
+	}
+	for (int l = 0; i < n; i++, l++)
+		for (int q = 0; q < 4; q++)
+			acc[q][l] += (double)a[q * lda + i] * (double)b[i];
+	for (int q = 0; q < 4; q++) {
+		double t = 0;
+		for (int l = 0; l < RK_LANES; l++)
+			t += acc[q][l];
+		r[q] = t;
+	}
+}
+
 static inline float
 sigmoid(float x)
 {
@@ -163,26 +203,11 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		const int64_t n = t / d->ncb, cb = t % d->ncb;
 		const float *mn = m + n * KC;
 		if (d->rows > 0) {
-			/* row sums: the means first, each channel's sums added in
-			 * order as the interpreter adds them; eight channels at a
-			 * time, so that eight chains of dependent adds overlap */
-			const int64_t rows = d->rows;
-			const float *mr = m + n * KC * rows;
-			int64_t c = 0;
-			for (; c + 8 <= KC; c += 8) {
-				double a[8] = {0};
-				for (int64_t r = 0; r < rows; r++)
-					for (int j = 0; j < 8; j++)
-						a[j] += mr[(c + j) * rows + r];
-				for (int j = 0; j < 8; j++)
-					ms[c + j] = (float)(a[j] / (double)d->pixels);
-			}
-			for (; c < KC; c++) {
-				double a = 0;
-				for (int64_t r = 0; r < rows; r++)
-					a += mr[c * rows + r];
-				ms[c] = (float)(a / (double)d->pixels);
-			}
+			/* row sums: the means first, each channel's sums in double
+			 * in RK_LANES lanes (dsum) */
+			const float *mr = m + n * KC * d->rows;
+			for (int64_t c = 0; c < KC; c++)
+				ms[c] = (float)(dsum(mr + c * d->rows, d->rows) / (double)d->pixels);
 			mn = ms;
 		}
 		if (K > 1) {
@@ -201,18 +226,10 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		 * them; each row's sum in RK_LANES lanes (rk.h) */
 		int64_t j = 0;
 		for (; j + 4 <= R; j += 4) {
-			double acc[4][RK_LANES] = {{0}};
-			const float *restrict wj = w1 + j * C;
-			int64_t c = 0;
-			for (; c + RK_LANES <= C; c += RK_LANES)
-				for (int q = 0; q < 4; q++)
-					for (int l = 0; l < RK_LANES; l++)
-						acc[q][l] += (double)wj[q * C + c + l] * mn[c + l];
-			for (int l = 0; c < C; c++, l++)
-				for (int q = 0; q < 4; q++)
-					acc[q][l] += (double)wj[q * C + c] * mn[c];
+			double r4[4];
+			ddot4(w1 + j * C, C, mn, C, r4);
 			for (int q = 0; q < 4; q++) {
-				const double a = b1[j + q] + rk_lanes_total(acc[q]);
+				const double a = b1[j + q] + r4[q];
 				h[j + q] = a < 0 ? 0.0f : (float)a;
 			}
 		}
@@ -225,18 +242,10 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		if (K == 1) {
 			/* the sigmoid gate: row c of w2 for gate channel c, four at a time */
 			for (; c + 4 <= c1; c += 4) {
-				double acc[4][RK_LANES] = {{0}};
-				const float *restrict wc = w2 + c * R;
-				int64_t i = 0;
-				for (; i + RK_LANES <= R; i += RK_LANES)
-					for (int q = 0; q < 4; q++)
-						for (int l = 0; l < RK_LANES; l++)
-							acc[q][l] += (double)wc[q * R + i + l] * (double)h[i + l];
-				for (int l = 0; i < R; i++, l++)
-					for (int q = 0; q < 4; q++)
-						acc[q][l] += (double)wc[q * R + i] * (double)h[i];
+				double r4[4];
+				ddot4(w2 + c * R, R, h, R, r4);
 				for (int q = 0; q < 4; q++)
-					gate[n * KC + c + q] = sigmoid((float)(b2[c + q] + rk_lanes_total(acc[q])));
+					gate[n * KC + c + q] = sigmoid((float)(b2[c + q] + r4[q]));
 			}
 		}
 		for (; c < c1; c++) {
@@ -281,6 +290,45 @@ rk_sigmoid_mul(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			y[i] = (off + sigmoid(m[i])) * t[i];
 }
 
+/*
+ * The channel means of nb NCHW16c blocks of S pixels, each lane summed in
+ * double in pixel order (as the plain path and the interpreter sum each
+ * channel).  In explicit vectors, four blocks at a time (eight chains of
+ * adds): written as loops over lanes, LLVM vectorised across the blocks
+ * with gathers and scatters, and the classifier's means took 50 us a task.
+ */
+static void
+blk_means(const float *x, int64_t nb, int64_t S, float *mean)
+{
+	int64_t cb = 0;
+	for (; cb + 4 <= nb; cb += 4) {
+		const float *xb = x + cb * S * 16;
+		rk_d8 s[4][2];
+		for (int q = 0; q < 4; q++)
+			s[q][0] = s[q][1] = (rk_d8){0};
+		for (int64_t i = 0; i < S; i++)
+			for (int q = 0; q < 4; q++)
+				for (int h = 0; h < 2; h++)
+					s[q][h] += load_d8(xb + (q * S + i) * 16 + h * 8);
+		for (int q = 0; q < 4; q++)
+			for (int h = 0; h < 2; h++) {
+				const rk_f8 m = __builtin_convertvector(s[q][h] / (double)S, rk_f8);
+				__builtin_memcpy(mean + (cb + q) * 16 + h * 8, &m, sizeof m);
+			}
+	}
+	for (; cb < nb; cb++) {
+		const float *xb = x + cb * S * 16;
+		rk_d8 s[2] = {(rk_d8){0}, (rk_d8){0}};
+		for (int64_t i = 0; i < S; i++)
+			for (int h = 0; h < 2; h++)
+				s[h] += load_d8(xb + i * 16 + h * 8);
+		for (int h = 0; h < 2; h++) {
+			const rk_f8 m = __builtin_convertvector(s[h] / (double)S, rk_f8);
+			__builtin_memcpy(mean + cb * 16 + h * 8, &m, sizeof m);
+		}
+	}
+}
+
 void
 rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
@@ -294,27 +342,27 @@ rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		const int64_t n = t / d->nmb, mb = t % d->nmb;
 		const float *xn = x + n * C * S;
 		if (d->xblk) /* [C/16][S][16]: a block's 16 channels side by side */
-			for (int64_t cb = 0; cb < C / 16; cb++) {
-				const float *xb = xn + cb * S * 16;
-				double s[16] = {0};
-				for (int64_t i = 0; i < S; i++)
-					for (int l = 0; l < 16; l++)
-						s[l] += xb[i * 16 + l];
-				for (int l = 0; l < 16; l++)
-					mean[cb * 16 + l] = (float)(s[l] / (double)S);
-			}
+			blk_means(xn, C / 16, S, mean);
 		else
 			for (int64_t c = 0; c < C; c++)
 				mean[c] = (float)(dsum(xn + c * S, S) / (double)S);
 		const int64_t m0 = mb * d->mpt, m1 = min64(M, m0 + d->mpt);
-		for (int64_t m = m0; m < m1; m++) {
-			const double a = (d->has_b ? b[m] : 0.0) + ddot(w + m * C, mean, C);
-			float v = (float)a;
-			if (d->act == RK_ACT_RELU)
-				v = v < 0.0f ? 0.0f : v;
-			else if (d->act == RK_ACT_CLIP)
-				v = v < lo ? lo : v > hi ? hi : v;
-			y[n * M + m] = v;
+		for (int64_t m = m0; m < m1;) {
+			/* four rows of w at a time where four are left (ddot4) */
+			double r[4];
+			const int nq = m1 - m >= 4 ? 4 : 1;
+			if (nq == 4)
+				ddot4(w + m * C, C, mean, C, r);
+			else
+				r[0] = ddot(w + m * C, mean, C);
+			for (int q = 0; q < nq; q++, m++) {
+				float v = (float)((d->has_b ? b[m] : 0.0) + r[q]);
+				if (d->act == RK_ACT_RELU)
+					v = v < 0.0f ? 0.0f : v;
+				else if (d->act == RK_ACT_CLIP)
+					v = v < lo ? lo : v > hi ? hi : v;
+				y[n * M + m] = v;
+			}
 		}
 	}
 }

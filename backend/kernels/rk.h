@@ -479,8 +479,8 @@ typedef struct rk_scale_shift_desc {
  * sigmoid(z) for K = 1, else the softmax over r.  w1 [R][C], b1 [R], w2
  * [K*C][R], b2 [K*C]; dot products in double, as the interpreter does.
  * ptrs: [0] m, [1] w1, [2] b1, [3] w2, [4] b2, [5] g [N][K*C].  With rows
- * > 0, m is [N][K*C][rows], row sums whose sum (in double, in order)
- * divided by pixels is the mean (a conv's row_sums result).
+ * > 0, m is [N][K*C][rows], row sums whose sum (in double) divided by
+ * pixels is the mean (a conv's row_sums result).
  * Tasks: (n, block of cpt of the C channels); each task recomputes the
  * hidden vector of its image (R*C multiply-adds, small next to its users).
  */

@@ -1841,8 +1841,8 @@ test_blocked(void)
 	check("globalavgpool nchw16c", op, false);
 	tc_end();
 	tc_begin();
-	x = in(IR_F32, 2, 64, 7, 7, END);
-	op = op_new(IR_OP_FC, 1, 3, x, cst(IR_F32, 10, 64, END), cst(IR_F32, 10, END));
+	x = in(IR_F32, 2, 80, 7, 7, END);
+	op = op_new(IR_OP_FC, 1, 3, x, cst(IR_F32, 10, 80, END), cst(IR_F32, 10, END));
 	set_blocked(x);
 	check("fc nchw16c input", op, false);
 	tc_end();

@@ -793,6 +793,93 @@ dw_case(const char *what, conv_cfg c, bool res, int act, bool blk)
 	tc_end();
 }
 
+/* Runs op's kernel once over all its tasks; blocked operands are reordered
+ * from their logical data and a blocked result back into y (logical). */
+static bool
+run_logical(ir_op *op, float *y, char *msg, size_t msz)
+{
+	ir_err e;
+	be_call call;
+	be_kernel_fn fn;
+	if (be_lower_op(T.g, op, &call, &e) != 0 || !(fn = be_kernel_lookup(call.kernel))) {
+		snprintf(msg, msz, "lowering: %s", e.msg);
+		return false;
+	}
+	void *ptrs[BE_MAX_PTRS];
+	float *tmp[BE_MAX_PTRS] = {0};
+	ir_value *res = op->results[0];
+	for (int j = 0; j < call.nptrs; j++) {
+		ir_value *v = call.ptrs[j];
+		ptrs[j] = v == res ? (blocked(res) ? (tmp[j] = malloc(ir_value_nbytes(res))) : (void *)y)
+		                   : data_of(v);
+		if (v && v != res && blocked(v)) {
+			tmp[j] = malloc(ir_value_nbytes(v));
+			reorder16(v, data_of(v), tmp[j], true);
+			ptrs[j] = tmp[j];
+		}
+	}
+	fn(call.desc, ptrs, 0, call.ntasks);
+	for (int j = 0; j < call.nptrs; j++) {
+		if (call.ptrs[j] == res && blocked(res))
+			reorder16(res, tmp[j], y, false);
+		free(tmp[j]);
+	}
+	return true;
+}
+
+/* The depthwise kernel on NCHW16c against conv.c's channel blocks on the
+ * same op made plain, bit for bit: lower-grouped-conv's legality rests on
+ * every form adding each output's products in the same order. */
+static void
+dw_bitwise_case(const char *what, conv_cfg c, bool res, int act)
+{
+	char name[200], msg[600] = "";
+	snprintf(name, sizeof name, "dwconv %s: rk_dwconv2d (nchw16c) = rk_conv2d (plain), bit for bit%s%s",
+	         what, res ? ", residual" : "", act == RK_ACT_CLIP ? ", clip" : "");
+	c.depthwise = true;
+	c.group = c.M = c.C;
+	tc_begin();
+	ir_op *op = conv_op(&c);
+	if (act == RK_ACT_CLIP) {
+		ir_op_set_string(T.g, op, "act", "clip");
+		ir_op_set_float(T.g, op, "act_min", -0.5f);
+		ir_op_set_float(T.g, op, "act_max", 0.75f);
+	}
+	ir_err e;
+	bool ok = ir_op_infer(T.g, op, &e) == 0;
+	if (ok && res) {
+		ir_value **ops = ir_alloc(T.g, 4 * sizeof *ops);
+		for (int k = 0; k < 3; k++)
+			ops[k] = op->operands[k];
+		ops[3] = mk(false, IR_F32, 4, op->results[0]->dims);
+		op->operands = ops;
+		op->noperands = 4;
+	}
+	size_t nb = ok ? ir_value_nbytes(op->results[0]) : 0;
+	float *a = malloc(nb + 1), *b = malloc(nb + 1);
+	/* plain, channel blocks */
+	ir_op_set_string(T.g, op, "algo", "block");
+	ok = ok && run_logical(op, a, msg, sizeof msg);
+	/* blocked, the depthwise kernel */
+	ir_op_set_string(T.g, op, "algo", "depthwise");
+	set_blocked(op->operands[0]);
+	set_blocked(op->results[0]);
+	if (res)
+		set_blocked(op->operands[3]);
+	ok = ok && run_logical(op, b, msg, sizeof msg);
+	if (ok && memcmp(a, b, nb) != 0) {
+		size_t k = 0;
+		while (a[k] == b[k] || (a[k] != a[k] && b[k] != b[k]))
+			k++;
+		snprintf(msg, sizeof msg, "element %zu: %.9g against %.9g", k, (double)b[k], (double)a[k]);
+		ok = false;
+	}
+	free(a);
+	free(b);
+	result(name, ok, msg);
+	tc_end();
+}
+
 static void
 test_dwconv(void)
 {
@@ -822,6 +909,9 @@ test_dwconv(void)
 			dw_case(dc[i].what, dc[i].c, true, RK_ACT_CLIP, blk);
 			dw_case(dc[i].what, dc[i].c, false, RK_ACT_CLIP, blk);
 		}
+	dw_bitwise_case("3x3 s1", dc[1].c, true, RK_ACT_CLIP);
+	dw_bitwise_case("5x5 s2", dc[4].c, false, RK_ACT_NONE);
+	dw_bitwise_case("3x3 d2 s2", dc[6].c, true, RK_ACT_NONE);
 	/* channels that are not whole blocks: plain only */
 	dw_case("C 24", (conv_cfg){1, 24, 11, 37, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, true, true}, true,
 	        RK_ACT_RELU, false);

@@ -6,8 +6,9 @@
  * kernel needs, precomputed where that saves the kernel work (per-tap
  * column ranges of a convolution, merged broadcast axes, resize tables).
  * Constant weights are repacked here, at compile time, into the layout the
- * micro-kernels read (convolution [G][nob][Cg][KH][KW][16], gemm B
- * [nnb][K][16], folded batchnorm parameters) as new constants of the graph;
+ * micro-kernels read (convolution [G][nob][Cg][KH][KW][16], depthwise
+ * convolution [C/16][KH][KW][16], gemm B [nnb][K][16], folded batchnorm
+ * parameters) as new constants of the graph;
  * the original constant stays and is dropped by the code generator if
  * nothing else reads it.  Resize's index and weight tables are constants
  * too, since kernels cannot allocate.

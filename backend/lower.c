@@ -6,8 +6,9 @@
  * kernel needs, precomputed where that saves the kernel work (per-tap
  * column ranges of a convolution, merged broadcast axes, resize tables).
  * Constant weights are repacked here, at compile time, into the layout the
- * micro-kernels read (convolution [G][nob][Cg][KH][KW][16], gemm B
- * [nnb][K][16], folded batchnorm parameters) as new constants of the graph;
+ * micro-kernels read (convolution [G][nob][Cg][KH][KW][16], depthwise
+ * convolution [C/16][KH][KW][16], gemm B [nnb][K][16], folded batchnorm
+ * parameters) as new constants of the graph;
  * the original constant stays and is dropped by the code generator if
  * nothing else reads it.  Resize's index and weight tables are constants
  * too, since kernels cannot allocate.
@@ -255,6 +256,83 @@ col_range(int64_t n, int64_t s, int64_t off, int64_t size, int64_t *lo, int64_t 
 	*hi = h;
 }
 
+/* Depthwise convs on NCHW16c values (algo "depthwise", lower-grouped-conv:
+ * group = C = M, constant weights, one result; layout blocks x, the
+ * residual and y together): rk_dwconv2d (kernels/dwconv.c).  Tasks:
+ * blocks of 16 channels, then rows. */
+static int
+lower_dwconv(ir_graph *g, ir_op *op, const int64_t *st, const int64_t *pads, const int64_t *dil,
+             be_call *c, ir_err *e)
+{
+	ir_value *x = op->operands[0], *w = op->operands[1], *b = opnd(op, 2), *r = opnd(op, 3);
+	ir_value *y = op->results[0];
+	rk_dwconv_desc d;
+	memset(&d, 0, sizeof d);
+	d.N = x->dims[0];
+	d.C = x->dims[1];
+	d.H = x->dims[2];
+	d.W = x->dims[3];
+	d.OH = y->dims[2];
+	d.OW = y->dims[3];
+	d.KH = w->dims[2];
+	d.KW = w->dims[3];
+	d.SH = st[0];
+	d.SW = st[1];
+	d.PT = pads[0];
+	d.PL = pads[1];
+	d.DH = dil[0];
+	d.DW = dil[1];
+	if (epilogue(op, &d.act, &d.act_lo, &d.act_hi, e))
+		return -1;
+	d.has_bias = b != NULL;
+	d.has_res = r != NULL;
+	if (d.C % RK_BLOCK)
+		return ir_errf(e, "conv: a blocked depthwise conv needs whole blocks of 16 channels");
+	int64_t l0, h0, l1, h1;
+	col_range(d.OW, d.SW, -d.PL, d.W, &l0, &h0);
+	col_range(d.OW, d.SW, (d.KW - 1) * d.DW - d.PL, d.W, &l1, &h1);
+	d.oxlo = l0 > l1 ? l0 : l1;
+	d.oxhi = h0 < h1 ? h0 : h1;
+	if (d.oxhi < d.oxlo)
+		d.oxhi = d.oxlo;
+	col_range(d.OH, d.SH, -d.PT, d.H, &l0, &h0);
+	col_range(d.OH, d.SH, (d.KH - 1) * d.DH - d.PT, d.H, &l1, &h1);
+	d.oylo = l0 > l1 ? l0 : l1;
+	d.oyhi = h0 < h1 ? h0 : h1;
+	if (d.oyhi < d.oylo)
+		d.oyhi = d.oylo;
+
+	/* weights [C][1][KH][KW] packed so that a tap's 16 channels are one vector */
+	int64_t taps = d.KH * d.KW, n = d.C * taps;
+	float *p = ir_alloc(g, (size_t)(n ? n : 1) * sizeof *p);
+	const float *src = w->data;
+	for (int64_t ch = 0; ch < d.C; ch++)
+		for (int64_t k = 0; k < taps; k++)
+			p[((ch / RK_BLOCK) * taps + k) * RK_BLOCK + ch % RK_BLOCK] = src[ch * taps + k];
+	int64_t dims[1] = {n};
+	ir_value *wp = new_const(g, "packed", w, IR_F32, 1, dims, p);
+
+	/* tasks: blocks first (each task keeps whole rows of whole blocks, so
+	 * the split cannot change a sum), then rows */
+	int64_t macs = d.N * d.C * d.OH * d.OW * taps;
+	int64_t target = clamp64(macs / MACS_PER_TASK, 1, MAX_TASKS);
+	int64_t units = d.C / RK_BLOCK;
+	int64_t per_n = ceil_div(target, d.N > 0 ? d.N : 1);
+	d.ncb = clamp64(per_n, 1, units > 0 ? units : 1);
+	d.cb_sz = units > 0 ? ceil_div(units, d.ncb) : 1;
+	d.ncb = units > 0 ? ceil_div(units, d.cb_sz) : 1;
+	int64_t sp = ceil_div(per_n, d.ncb);
+	d.ty_sz = d.OH > 0 ? ceil_div(d.OH, clamp64(sp, 1, d.OH)) : 1;
+	d.nty = d.OH > 0 ? ceil_div(d.OH, d.ty_sz) : 1;
+	add_ptr(c, x);
+	add_ptr(c, wp);
+	add_ptr(c, b);
+	add_ptr(c, r);
+	add_ptr(c, y);
+	set_call(c, "rk_dwconv2d", &d, sizeof d, d.N * d.ncb * d.nty);
+	return 0;
+}
+
 static int
 lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 {
@@ -282,6 +360,12 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		return -1;
 	if (r && (!ir_value_same_type(r, y) || r->layout != y->layout))
 		return ir_errf(e, "conv: the residual operand must have the result's type and layout");
+	/* algo "depthwise" (lower-grouped-conv) on blocked values: its own
+	 * kernel; on plain ones conv.c's pixel vectors (below) */
+	if (strcmp(ir_op_string(op, "algo", "block"), "depthwise") == 0 && !z && const_data(w) &&
+	    is_blk(x) && is_blk(y) && ir_op_int(op, "group", 1) == x->dims[1] &&
+	    y->dims[1] == x->dims[1] && w->dims[1] == 1)
+		return lower_dwconv(g, op, st, pads, dil, c, e);
 	{
 		/* blocked: whole blocks of channels per group, so a group's
 		 * channels start a block and the tiles address them as with one group */
@@ -427,7 +511,8 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	 * cannot run (their tiles need every input channel in one pass) */
 	if (flat_v)
 		d.icb = d.Cg; /* its tiles hold a few pixels of every channel */
-	d.pv = strcmp(algo, "pixel") == 0 && d.SW == 1 && d.icb == d.Cg && d.wpacked && !d.xblk && !d.yblk;
+	bool pixel = strcmp(algo, "pixel") == 0 || strcmp(algo, "depthwise") == 0;
+	d.pv = pixel && (d.SW == 1 || d.SW == 2) && d.icb == d.Cg && d.wpacked && !d.xblk && !d.yblk;
 	add_ptr(c, x);
 	add_ptr(c, wp);
 	add_ptr(c, b);

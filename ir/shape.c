@@ -473,10 +473,15 @@ infer_conv(ir_op *op, ir_err *e)
 		return -1;
 	const ir_attr *algo = find_attr(op, "algo");
 	if (algo && (algo->kind != IR_ATTR_STRING || !algo->s ||
-	             (strcmp(algo->s, "block") != 0 && strcmp(algo->s, "pixel") != 0)))
-		return ir_errf(e, "conv: attribute 'algo' must be \"block\" or \"pixel\"");
-	if (algo && strcmp(algo->s, "pixel") == 0 && strides[1] != 1)
-		return ir_errf(e, "conv: algo \"pixel\" needs stride 1 along the row, not %lld", (ll)strides[1]);
+	             (strcmp(algo->s, "block") != 0 && strcmp(algo->s, "pixel") != 0 &&
+	              strcmp(algo->s, "depthwise") != 0)))
+		return ir_errf(e, "conv: attribute 'algo' must be \"block\", \"pixel\" or \"depthwise\"");
+	if (algo && strcmp(algo->s, "pixel") == 0 && strides[1] != 1 && strides[1] != 2)
+		return ir_errf(e, "conv: algo \"pixel\" needs stride 1 or 2 along the row, not %lld",
+		               (ll)strides[1]);
+	if (algo && strcmp(algo->s, "depthwise") == 0 && (group != C || M != C))
+		return ir_errf(e, "conv: algo \"depthwise\" needs group = input channels = output "
+		               "channels (%lld, %lld, %lld)", (ll)group, (ll)C, (ll)M);
 
 	shp s = {.t = IR_F32, .rank = 4, .d = {x->dims[0], M}};
 	int64_t keff[2];

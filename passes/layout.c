@@ -17,15 +17,16 @@
  *
  * What it matches: every f32[N,C,H,W] value with C a multiple of 16 that an
  * op able to write it blocked defines (a conv with constant weights, one
- * result and whole blocks of 16 channels per group; max and average
+ * result and whole blocks of 16 channels per group, or a depthwise one,
+ * algo "depthwise", whose kernel maps channel c to channel c; max and average
  * pooling; a slice or resize over H and W; scale_shift; radix_combine; an
  * elementwise op whose operands all have its type) and that only ops able to read it blocked use (such a conv,
  * as its input or its residual; the others above; globalavgpool and fc,
  * which write plain), and that is not a graph output.  The value's type keeps its logical shape; the
  * layout says how compiled code stores it.  Then, to a fixpoint, a value is
  * put back to plain where an op needs two values in the same layout and the
- * other stays plain (a conv's residual and result; a pool's or slice's
- * operand and result).  So no reorder op is ever needed: a conv reads a
+ * other stays plain (a conv's residual and result, and a depthwise conv's
+ * input too; a pool's or slice's operand and result).  So no reorder op is ever needed: a conv reads a
  * plain graph input and writes blocked (ResNet's stem), fc reads blocked and
  * writes a plain output, and a value next to an op without a blocked kernel
  * stays plain.  The interpreter ignores layouts, so check-numerics sees the
@@ -36,6 +37,8 @@
  * every buffer keeps its size (whole blocks only).
  */
 #include "passes.h"
+
+#include <string.h>
 
 enum { BLOCK = 16, MAX_TIED = 16 };
 
@@ -57,6 +60,17 @@ conv_ok(const ir_op *op)
 	       ir_op_int(op, "group", 1) >= 1 &&
 	       op->noperands > 1 && op->operands[1] && op->operands[1]->is_const &&
 	       op->operands[1]->data;
+}
+
+/* A depthwise conv with its own kernel (algo "depthwise", lower-grouped-conv;
+ * the verifier checks group = C = M): channel c in, channel c out, so x, the
+ * residual and y are blocked together (tie) and C % 16 == 0 is all it needs
+ * (candidate checks it on each value). */
+static bool
+dw_ok(const ir_op *op)
+{
+	const char *algo = ir_op_string(op, "algo", NULL);
+	return conv_ok(op) && algo && strcmp(algo, "depthwise") == 0;
 }
 
 /* Whole blocks of channels per group in v (a conv's input or output), so
@@ -93,7 +107,7 @@ resize_ok(const ir_op *op)
 static bool
 def_ok(const ir_op *op)
 {
-	return (conv_ok(op) && group_blocks(op, op->results[0])) || op->kind == IR_OP_MAXPOOL ||
+	return (conv_ok(op) && (group_blocks(op, op->results[0]) || dw_ok(op))) || op->kind == IR_OP_MAXPOOL ||
 	       op->kind == IR_OP_AVGPOOL || op->kind == IR_OP_RADIX_COMBINE || slice_ok(op) || resize_ok(op) ||
 	       op->kind == IR_OP_SCALE_SHIFT || eltwise_ok(op);
 }
@@ -102,6 +116,8 @@ def_ok(const ir_op *op)
 static bool
 use_ok(const ir_op *op, int i)
 {
+	if (dw_ok(op))
+		return i == 0 || i == 3;
 	if (conv_ok(op))
 		return (i == 0 && group_blocks(op, op->operands[0])) ||
 		       (i == 3 && group_blocks(op, op->results[0]));
@@ -159,8 +175,11 @@ tie(ir_op *op)
 {
 	ir_value *v[MAX_TIED];
 	int n = 0;
-	if (op->kind == IR_OP_CONV && op->noperands > 3) {
-		v[n++] = op->operands[3];
+	if (op->kind == IR_OP_CONV && (op->noperands > 3 || dw_ok(op))) {
+		if (dw_ok(op)) /* its kernel reads x and writes y in one layout */
+			v[n++] = op->operands[0];
+		if (op->noperands > 3)
+			v[n++] = op->operands[3];
 	} else if (op->kind == IR_OP_MAXPOOL || op->kind == IR_OP_AVGPOOL || op->kind == IR_OP_SLICE ||
 	           op->kind == IR_OP_RESIZE || op->kind == IR_OP_RADIX_COMBINE) {
 		v[n++] = op->operands[0];

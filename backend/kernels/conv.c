@@ -37,7 +37,7 @@
  *
  * Groups with few output channels (ResNeXt's early stages) leave most lanes
  * of a 16-channel block idle; convs the lower-grouped-conv pass marked
- * algo = "pixel" (stride 1 along rows) use pixel-vector tiles in their
+ * algo = "pixel" (stride 1 or 2 along rows) use pixel-vector tiles in their
  * interior rows instead (conv_pv_tile: vectors of consecutive output
  * pixels, scalar weights), with the same FMA order.
  *
@@ -529,13 +529,22 @@ conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *
 #undef RK_RUN_TILE
 }
 
+/* RK_V consecutive output pixels' inputs from p at row stride SW (1 or 2:
+ * at 2 the even lanes of two loads, rk_load_even). */
+static ALWAYS_INLINE rk_vf
+pv_load(const float *p, int64_t SW)
+{
+	return SW == 2 ? rk_load_even(p) : rk_load(p);
+}
+
 /*
- * Pixel-vector tile, for groups of few output channels (algo "pixel") at stride
- * 1: nm output channels x nv vectors of RK_V consecutive output pixels of
- * one row, all inside the interior.  Per channel and tap it loads nv input
- * vectors and broadcasts nm weights (scalars read from the packed block), so
- * no lane is wasted on channels the group does not have and the results go
- * straight to the output rows.  Same FMA order as conv_tile.
+ * Pixel-vector tile, for groups of few output channels (algo "pixel") at
+ * stride 1 or 2 along the row: nm output channels x nv vectors of RK_V
+ * consecutive output pixels of one row, all inside the interior.  Per
+ * channel and tap it loads nv input vectors (pv_load) and broadcasts nm
+ * weights (scalars read from the packed block), so no lane is wasted on
+ * channels the group does not have and the results go straight to the
+ * output rows.  Same FMA order as conv_tile.
  * yo/ro: output/residual at (channel m0 of the block, oy, first pixel).
  */
 static ALWAYS_INLINE void
@@ -556,7 +565,7 @@ conv_pv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const flo
 			NO_UNROLL for (int64_t kx = 0; kx < KW; kx++) {
 				rk_vf xv[2];
 				UNROLL for (int v = 0; v < nv; v++)
-					xv[v] = rk_load(xr + kx * DW + v * RK_V);
+					xv[v] = pv_load(xr + kx * DW + v * RK_V * d->SW, d->SW);
 				UNROLL for (int m = 0; m < nm; m++) {
 					const float w = wk[kx * RK_BLOCK + m];
 					UNROLL for (int v = 0; v < nv; v++)
@@ -583,7 +592,7 @@ conv_pv_row(const rk_conv_desc *restrict d, const float *restrict xg, const floa
 	while (w - done >= RK_V) {
 		const int two = w - done >= 2 * RK_V;
 		const int64_t q = oy * d->OW + a + done;
-		const int64_t xoff = (oy * d->SH - d->PT) * d->W + (a + done) - d->PL;
+		const int64_t xoff = (oy * d->SH - d->PT) * d->W + (a + done) * d->SW - d->PL;
 		for (int64_t m0 = 0; m0 < mvalid; m0 += 4) {
 			const int64_t nm = mvalid - m0 < 4 ? mvalid - m0 : 4;
 			float *yo = yb + m0 * d->OH * d->OW + q;

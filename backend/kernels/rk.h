@@ -98,6 +98,26 @@ rk_splat(float s)
 	return (rk_vf){0} + s;
 }
 
+/* Lanes p[0], p[2], ..., p[2*(RK_V-1)]: RK_V pixels of a row at stride 2,
+ * from two loads and a shuffle of the even lanes.  The second load starts
+ * one float early (at p + RK_V - 1, whose odd lanes are the even floats from
+ * p[RK_V] on), so nothing past p[2*RK_V - 2], the last pixel, is read: a
+ * vector of pixels that ends at the end of a row or buffer stays inside it. */
+static inline rk_vf
+rk_load_even(const float *p)
+{
+	const rk_vf a = rk_load(p), b = rk_load(p + RK_V - 1);
+#if RK_V == 16
+	return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31);
+#elif RK_V == 8
+	return __builtin_shufflevector(a, b, 0, 2, 4, 6, 9, 11, 13, 15);
+#elif RK_V == 4
+	return __builtin_shufflevector(a, b, 0, 2, 5, 7);
+#else
+#error "rk_load_even: RK_V must be 4, 8 or 16"
+#endif
+}
+
 /* Floats travel in descriptors as their bit pattern. */
 static inline int64_t
 rk_f32bits(float f)
@@ -256,7 +276,7 @@ typedef struct rk_conv_desc {
 	int64_t ntob, nty, ntx;
 	int64_t oxlo, oxhi, oylo, oyhi;
 	int64_t icb;                        /* input channels per chunk (<= Cg) */
-	int64_t pv;                         /* 1: pixel-vector tiles (algo "pixel", SW = 1, icb = Cg) */
+	int64_t pv;                         /* 1: pixel-vector tiles (algo "pixel", SW 1 or 2, icb = Cg) */
 	int64_t has_post, has_post_shift;   /* the second result z (ptrs [5..7]) */
 	int64_t post_act, post_lo, post_hi; /* its activation, as act */
 	/* blocked layouts (NCHW16c: [N][C/16][H][W][16], passes/layout.c): xblk
@@ -266,6 +286,29 @@ typedef struct rk_conv_desc {
 	int64_t xblk, yblk;
 	int64_t has_rows, row_w;            /* row sums z (ptrs [5]) of rows of row_w pixels */
 } rk_conv_desc;
+
+/* ---- rk_dwconv2d ---------------------------------------------------------- */
+
+/*
+ * Depthwise 2-D convolution (group = C = M: output channel c reads input
+ * channel c only; kernels/dwconv.c) on NCHW16c values, with rk_conv2d's
+ * epilogue:
+ *     y = act(conv(x, w) + bias + residual)
+ * ptrs: [0] x [N][C/16][H][W][16], [1] w packed [C/16][KH][KW][16], [2]
+ * bias [C] or NULL, [3] residual (y's shape, NCHW16c) or NULL, [4] y
+ * [N][C/16][OH][OW][16]; C a multiple of 16.
+ * Tasks: t = (n*ncb + cb)*nty + ty: blocks of 16 channels [cb*cb_sz,
+ * +cb_sz) x output rows [ty*ty_sz, +ty_sz) of image n.
+ * [oxlo, oxhi) x [oylo, oyhi): the interior, as in rk_conv_desc.
+ */
+typedef struct rk_dwconv_desc {
+	int64_t N, C, H, W, OH, OW;
+	int64_t KH, KW, SH, SW, PT, PL, DH, DW;
+	int64_t has_bias, has_res;
+	int64_t act, act_lo, act_hi;        /* RK_ACT_*, clip bounds as f32 bits */
+	int64_t oxlo, oxhi, oylo, oyhi;
+	int64_t cb_sz, ncb, ty_sz, nty;
+} rk_dwconv_desc;
 
 /* ---- rk_gemm --------------------------------------------------------------- */
 
@@ -528,6 +571,7 @@ typedef struct rk_fc_desc {
 	X(rk_conv2d_flat) \
 	X(rk_conv2d_flat_p) \
 	X(rk_conv2d_flat_v) \
+	X(rk_dwconv2d) \
 	X(rk_gemm) \
 	X(rk_batchnorm) \
 	X(rk_unary) \

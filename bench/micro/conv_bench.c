@@ -1,6 +1,7 @@
 /*
- * conv_bench.c - times one kernel call per distinct conv/gemm shape of the
- * models given to gen_shapes (see Makefile), against a measured FMA peak.
+ * conv_bench.c - times one kernel call per distinct conv/gemm shape
+ * (depthwise convs included) of the models given to gen_shapes (see
+ * Makefile), against a measured FMA peak.
  *
  *     conv_bench [-t THREADS] [-s SECONDS] [FILTER]
  *

@@ -58,6 +58,9 @@ make_key(const be_call *c, int64_t *key)
 	if (strncmp(c->kernel, "rk_conv2d", 9) == 0) {
 		rk_conv_desc *d = (rk_conv_desc *)key;
 		d->act = d->act_lo = d->act_hi = d->has_res = d->has_bias = 0;
+	} else if (strcmp(c->kernel, "rk_dwconv2d") == 0) {
+		rk_dwconv_desc *d = (rk_dwconv_desc *)key;
+		d->act = d->act_lo = d->act_hi = d->has_res = d->has_bias = 0;
 	} else {
 		rk_gemm_desc *d = (rk_gemm_desc *)key;
 		d->act = d->act_lo = d->act_hi = 0;
@@ -129,7 +132,14 @@ main(int argc, char **argv)
 			s->count[nmodels] = 1;
 			for (int i = 0; i < s->call.nptrs; i++)
 				s->bytes[i] = s->call.ptrs[i] ? (int64_t)ir_value_nbytes(s->call.ptrs[i]) : 0;
-			if (op->kind == IR_OP_CONV) {
+			if (strcmp(s->call.kernel, "rk_dwconv2d") == 0) {
+				const rk_dwconv_desc *d = (const rk_dwconv_desc *)s->call.desc;
+				s->macs = d->N * d->C * d->OH * d->OW * d->KH * d->KW;
+				snprintf(s->where, sizeof s->where,
+				         "%s dwconv C%-4lld %3lldx%-3lld -> %3lldx%-3lld k%lldx%lld s%lld", tags[nmodels],
+				         (long long)d->C, (long long)d->H, (long long)d->W, (long long)d->OH,
+				         (long long)d->OW, (long long)d->KH, (long long)d->KW, (long long)d->SH);
+			} else if (op->kind == IR_OP_CONV) {
 				const rk_conv_desc *d = (const rk_conv_desc *)s->call.desc;
 				s->macs = d->N * d->M * d->OH * d->OW * d->Cg * d->KH * d->KW;
 				snprintf(s->where, sizeof s->where,
@@ -152,9 +162,11 @@ main(int argc, char **argv)
 	}
 
 	char path[4096];
-	for (int kind = 0; kind < 2; kind++) {
-		const char *kn = kind ? "rk_gemm" : "rk_conv2d";
-		snprintf(path, sizeof path, "%s/shapes_%s.inc", argv[1], kind ? "gemm" : "conv");
+	for (int kind = 0; kind < 3; kind++) {
+		static const char *const kns[] = {"rk_conv2d", "rk_gemm", "rk_dwconv2d"};
+		static const char *const files[] = {"conv", "gemm", "dwconv"};
+		const char *kn = kns[kind];
+		snprintf(path, sizeof path, "%s/shapes_%s.inc", argv[1], files[kind]);
 		FILE *f = fopen(path, "w");
 		if (!f) {
 			perror(path);

@@ -154,6 +154,8 @@ def main():
     ap.add_argument("--passes", help="link mode: compile with this pipeline (resc compile --passes)")
     ap.add_argument("--expect-two-result-convs", action="store_true",
                     help="with --passes: the optimised IR must have convs with two results")
+    ap.add_argument("--expect-ir", action="append", default=[], metavar="N:REGEX",
+                    help="link mode: exactly N lines of the optimised IR match REGEX")
     a = ap.parse_args()
 
     resc = os.path.join(a.bin, "resc")
@@ -193,6 +195,16 @@ def main():
             print("%d convs with two results in the optimised IR" % two)
             if two == 0:
                 sys.exit("FAILED: no conv has two results after %s" % a.passes)
+        if a.expect_ir:
+            ir = os.path.join(a.work, "opt.ir")
+            run([resc, "compile", model, "--emit", "ir-opt", "-o", ir] + extra)
+            lines = open(ir).read().splitlines()
+            for e in a.expect_ir:
+                n, rx = e.split(":", 1)
+                got = sum(1 for l in lines if re.search(rx, l))
+                print("%d lines of the optimised IR match %s" % (got, rx))
+                if got != int(n):
+                    sys.exit("FAILED: expected %s lines matching %s" % (n, rx))
         run([resc, "compile", model, "-o", obj, "--name", "net", "--batch", str(x.shape[0])] + extra)
         flags = run([resc, "config", "--cflags", "--libs"]).stdout.split()
         exe = os.path.join(a.work, "driver")

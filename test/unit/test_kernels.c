@@ -487,6 +487,7 @@ typedef struct conv_cfg {
 	int64_t N, C, H, W, M, KH, KW, sh, sw, pt, pl, pb, pr, dh, dw, group;
 	bool bias, wconst;
 	bool pixel; /* algo "pixel" (lower-grouped-conv's pixel-vector form) */
+	bool depthwise; /* algo "depthwise" (rk_dwconv2d where it applies) */
 } conv_cfg;
 
 static ir_op *
@@ -503,6 +504,8 @@ conv_op(const conv_cfg *c)
 	ir_op_set_int(T.g, op, "group", c->group);
 	if (c->pixel)
 		ir_op_set_string(T.g, op, "algo", "pixel");
+	if (c->depthwise)
+		ir_op_set_string(T.g, op, "algo", "depthwise");
 	return op;
 }
 
@@ -777,6 +780,211 @@ test_conv_rows(void)
 			check(name, op, false);
 			tc_end();
 		}
+}
+
+/*
+ * Depthwise convs (algo "depthwise", group = C = M): rk_dwconv2d on NCHW16c
+ * (x, residual and y blocked together, as the layout pass ties them), conv.c's
+ * pixel vectors on NCHW (at stride 1 and 2 along the row, channel blocks at
+ * other strides), with every epilogue; weights that are not constants take
+ * the generic conv path.  The case fails if the lowering picked another
+ * kernel than the one it is about.
+ */
+static void
+dw_case(const char *what, conv_cfg c, bool res, int act, bool blk)
+{
+	char name[300];
+	c.depthwise = true;
+	c.group = c.C;
+	c.M = c.C;
+	snprintf(name, sizeof name,
+	         "dwconv %s: N%lld C%lld %lldx%lld k%lldx%lld s%lld,%lld p%lld,%lld,%lld,%lld d%lld,%lld%s%s%s%s%s",
+	         what, (long long)c.N, (long long)c.C, (long long)c.H, (long long)c.W, (long long)c.KH,
+	         (long long)c.KW, (long long)c.sh, (long long)c.sw, (long long)c.pt, (long long)c.pl,
+	         (long long)c.pb, (long long)c.pr, (long long)c.dh, (long long)c.dw, c.bias ? " bias" : "",
+	         res ? " +residual" : "", act == RK_ACT_RELU ? " relu" : act == RK_ACT_CLIP ? " clip" : "",
+	         blk ? " nchw16c" : "", c.wconst ? "" : " (weights not constant)");
+	tc_begin();
+	ir_op *op = conv_op(&c);
+	if (act == RK_ACT_RELU)
+		ir_op_set_string(T.g, op, "act", "relu");
+	else if (act == RK_ACT_CLIP) {
+		ir_op_set_string(T.g, op, "act", "clip");
+		ir_op_set_float(T.g, op, "act_min", -0.5f);
+		ir_op_set_float(T.g, op, "act_max", 0.75f);
+	}
+	if (res) {
+		int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
+		int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
+		ir_value **ops = ir_alloc(T.g, 4 * sizeof *ops);
+		for (int k = 0; k < 3; k++)
+			ops[k] = op->operands[k];
+		ops[3] = in(IR_F32, c.N, c.M, OH, OW, END);
+		if (blk)
+			set_blocked(ops[3]);
+		op->operands = ops;
+		op->noperands = 4;
+	}
+	if (blk) {
+		set_blocked(op->operands[0]);
+		set_blocked(op->results[0]);
+	}
+	/* the kernel the case is about: a lowering that quietly took another
+	 * path would pass the numerical check without testing rk_dwconv2d */
+	ir_err e;
+	be_call call;
+	const char *want = c.wconst && blk ? "rk_dwconv2d" : "rk_conv2d";
+	if (ir_op_infer(T.g, op, &e) == 0 && be_lower_op(T.g, op, &call, &e) == 0 &&
+	    strcmp(call.kernel, want) != 0) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "lowered to %s, expected %s", call.kernel, want);
+		result(name, false, msg);
+		tc_end();
+		return;
+	}
+	check(name, op, false);
+	tc_end();
+}
+
+/* Runs op's kernel once over all its tasks; blocked operands are reordered
+ * from their logical data and a blocked result back into y (logical). */
+static bool
+run_logical(ir_op *op, float *y, char *msg, size_t msz)
+{
+	ir_err e;
+	be_call call;
+	be_kernel_fn fn;
+	if (be_lower_op(T.g, op, &call, &e) != 0 || !(fn = be_kernel_lookup(call.kernel))) {
+		snprintf(msg, msz, "lowering: %s", e.msg);
+		return false;
+	}
+	void *ptrs[BE_MAX_PTRS];
+	float *tmp[BE_MAX_PTRS] = {0};
+	ir_value *res = op->results[0];
+	for (int j = 0; j < call.nptrs; j++) {
+		ir_value *v = call.ptrs[j];
+		ptrs[j] = v == res ? (blocked(res) ? (tmp[j] = malloc(ir_value_nbytes(res))) : (void *)y)
+		                   : data_of(v);
+		if (v && v != res && blocked(v)) {
+			tmp[j] = malloc(ir_value_nbytes(v));
+			reorder16(v, data_of(v), tmp[j], true);
+			ptrs[j] = tmp[j];
+		}
+	}
+	fn(call.desc, ptrs, 0, call.ntasks);
+	for (int j = 0; j < call.nptrs; j++) {
+		if (call.ptrs[j] == res && blocked(res))
+			reorder16(res, tmp[j], y, false);
+		free(tmp[j]);
+	}
+	return true;
+}
+
+/* The depthwise kernel on NCHW16c against conv.c's channel blocks on the
+ * same op made plain, bit for bit: lower-grouped-conv's legality rests on
+ * every form adding each output's products in the same order. */
+static void
+dw_bitwise_case(const char *what, conv_cfg c, bool res, int act)
+{
+	char name[200], msg[600] = "";
+	snprintf(name, sizeof name, "dwconv %s: rk_dwconv2d (nchw16c) = rk_conv2d (plain), bit for bit%s%s",
+	         what, res ? ", residual" : "", act == RK_ACT_CLIP ? ", clip" : "");
+	c.depthwise = true;
+	c.group = c.M = c.C;
+	tc_begin();
+	ir_op *op = conv_op(&c);
+	if (act == RK_ACT_CLIP) {
+		ir_op_set_string(T.g, op, "act", "clip");
+		ir_op_set_float(T.g, op, "act_min", -0.5f);
+		ir_op_set_float(T.g, op, "act_max", 0.75f);
+	}
+	ir_err e;
+	bool ok = ir_op_infer(T.g, op, &e) == 0;
+	if (ok && res) {
+		ir_value **ops = ir_alloc(T.g, 4 * sizeof *ops);
+		for (int k = 0; k < 3; k++)
+			ops[k] = op->operands[k];
+		ops[3] = mk(false, IR_F32, 4, op->results[0]->dims);
+		op->operands = ops;
+		op->noperands = 4;
+	}
+	size_t nb = ok ? ir_value_nbytes(op->results[0]) : 0;
+	float *a = malloc(nb + 1), *b = malloc(nb + 1);
+	/* plain, channel blocks */
+	ir_op_set_string(T.g, op, "algo", "block");
+	ok = ok && run_logical(op, a, msg, sizeof msg);
+	/* blocked, the depthwise kernel */
+	ir_op_set_string(T.g, op, "algo", "depthwise");
+	set_blocked(op->operands[0]);
+	set_blocked(op->results[0]);
+	if (res)
+		set_blocked(op->operands[3]);
+	ok = ok && run_logical(op, b, msg, sizeof msg);
+	if (ok && memcmp(a, b, nb) != 0) {
+		size_t k = 0;
+		while (a[k] == b[k] || (a[k] != a[k] && b[k] != b[k]))
+			k++;
+		snprintf(msg, sizeof msg, "element %zu: %.9g against %.9g", k, (double)b[k], (double)a[k]);
+		ok = false;
+	}
+	free(a);
+	free(b);
+	result(name, ok, msg);
+	tc_end();
+}
+
+static void
+test_dwconv(void)
+{
+	/* N C H W M KH KW sh sw pt pl pb pr dh dw group bias wconst (M, group: C) */
+	const struct {
+		const char *what;
+		conv_cfg c;
+	} dc[] = {
+		{"3x3 s1", {1, 16, 14, 14, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, true, true}},
+		{"3x3 s1 wide rows", {2, 32, 5, 75, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, true, true}},
+		{"3x3 s2", {1, 32, 15, 13, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, false, true}},
+		{"3x3 s2 wide rows", {1, 16, 6, 71, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, true, true}},
+		{"5x5 s2", {1, 48, 13, 9, 0, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 0, true, true}},
+		{"3x3 d2", {1, 16, 12, 40, 0, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 0, true, true}},
+		{"3x3 d2 s2", {1, 16, 11, 45, 0, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 0, false, true}},
+		{"7x7 plane", {1, 48, 7, 7, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, true, true}},
+		{"7x7 kernel", {1, 16, 13, 9, 0, 7, 7, 1, 1, 3, 3, 3, 3, 1, 1, 0, true, true}},
+		{"asym pads s(1,3)", {1, 16, 10, 23, 0, 3, 4, 1, 3, 0, 1, 2, 3, 1, 1, 0, true, true}},
+		{"unpadded 1x1 input", {1, 32, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, true, true}},
+		{"larger than the input", {1, 16, 2, 3, 0, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1, 0, true, true}},
+		{"big (tasks)", {2, 64, 56, 56, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, true, true}},
+	};
+	for (size_t i = 0; i < sizeof dc / sizeof dc[0]; i++)
+		for (int blk = 0; blk < 2; blk++) {
+			dw_case(dc[i].what, dc[i].c, false, RK_ACT_NONE, blk);
+			dw_case(dc[i].what, dc[i].c, true, RK_ACT_RELU, blk);
+			dw_case(dc[i].what, dc[i].c, true, RK_ACT_CLIP, blk);
+			dw_case(dc[i].what, dc[i].c, false, RK_ACT_CLIP, blk);
+		}
+	dw_bitwise_case("3x3 s1", dc[1].c, true, RK_ACT_CLIP);
+	dw_bitwise_case("5x5 s2", dc[4].c, false, RK_ACT_NONE);
+	dw_bitwise_case("3x3 d2 s2", dc[6].c, true, RK_ACT_NONE);
+	/* channels that are not whole blocks: plain only */
+	dw_case("C 24", (conv_cfg){1, 24, 11, 37, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, true, true}, true,
+	        RK_ACT_RELU, false);
+	dw_case("C 3 s2", (conv_cfg){2, 3, 9, 40, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, true, true}, false,
+	        RK_ACT_CLIP, false);
+	/* weights that are not constants: the generic conv path */
+	dw_case("plain weights", (conv_cfg){1, 16, 9, 9, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, true, false},
+	        true, RK_ACT_CLIP, false);
+
+	/* the pixel form at stride 2 (conv.c, algo "pixel"): groups of 4 and
+	 * 8, odd widths, the residual and both activations */
+	conv_cfg p4 = {1, 32, 9, 75, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, true, true, true};
+	conv_cfg p8 = {2, 64, 7, 57, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, true, true, true};
+	conv_cfg p8d = {1, 32, 8, 69, 32, 3, 3, 1, 2, 2, 2, 2, 2, 2, 2, 4, false, true, true};
+	conv_case("groups 8 (4 per group) s2 pixel", p4);
+	conv_case("groups 8 (8 per group) s2 pixel", p8);
+	conv_case("groups 4 (8 per group) s(1,2) d2 pixel", p8d);
+	conv_epilogue_case("groups 8 (4 per group) s2 pixel", p4, true, RK_ACT_RELU, 0, 0);
+	conv_epilogue_case("groups 8 (8 per group) s2 pixel", p8, true, RK_ACT_CLIP, -0.25f, 0.5f);
+	conv_epilogue_case("groups 8 (8 per group) s2 pixel", p8, false, RK_ACT_RELU, 0, 0);
 }
 
 /* ---- other float ops ------------------------------------------------------------------ */
@@ -1883,6 +2091,7 @@ main(int argc, char **argv)
 	}
 	test_conv();
 	test_conv_rows();
+	test_dwconv();
 	test_unary();
 	test_batchnorm();
 	test_fused();

@@ -65,12 +65,14 @@ conv_ok(const ir_op *op)
 /* A depthwise conv with its own kernel (algo "depthwise", lower-grouped-conv;
  * the verifier checks group = C = M): channel c in, channel c out, so x, the
  * residual and y are blocked together (tie) and C % 16 == 0 is all it needs
- * (candidate checks it on each value). */
+ * (candidate checks it on each value).  Not with row sums (rk_dwconv2d
+ * has none; fuse-se-mean runs before lower-grouped-conv in the pipelines,
+ * which then leaves such a conv unmarked). */
 static bool
 dw_ok(const ir_op *op)
 {
 	const char *algo = ir_op_string(op, "algo", NULL);
-	return conv_ok(op) && algo && strcmp(algo, "depthwise") == 0;
+	return conv_ok(op) && op->nresults == 1 && algo && strcmp(algo, "depthwise") == 0;
 }
 
 /* Whole blocks of channels per group in v (a conv's input or output), so

@@ -256,6 +256,22 @@ col_range(int64_t n, int64_t s, int64_t off, int64_t size, int64_t *lo, int64_t 
 	*hi = h;
 }
 
+/* The interior of an output axis of n positions (stride s, pad p, dilation
+ * dil, kernel k, input size): [lo, hi), the positions whose every tap reads
+ * inside the input (tap 0 is the first, tap k-1 the last to leave it). */
+static void
+interior(int64_t n, int64_t s, int64_t p, int64_t dil, int64_t k, int64_t size, int64_t *lo,
+         int64_t *hi)
+{
+	int64_t l0, h0, l1, h1;
+	col_range(n, s, -p, size, &l0, &h0);
+	col_range(n, s, (k - 1) * dil - p, size, &l1, &h1);
+	*lo = l0 > l1 ? l0 : l1;
+	*hi = h0 < h1 ? h0 : h1;
+	if (*hi < *lo)
+		*hi = *lo;
+}
+
 /* Depthwise convs on NCHW16c values (algo "depthwise", lower-grouped-conv:
  * group = C = M, constant weights, one result; layout blocks x, the
  * residual and y together): rk_dwconv2d (kernels/dwconv.c).  Tasks:
@@ -288,19 +304,8 @@ lower_dwconv(ir_graph *g, ir_op *op, const int64_t *st, const int64_t *pads, con
 	d.has_res = r != NULL;
 	if (d.C % RK_BLOCK)
 		return ir_errf(e, "conv: a blocked depthwise conv needs whole blocks of 16 channels");
-	int64_t l0, h0, l1, h1;
-	col_range(d.OW, d.SW, -d.PL, d.W, &l0, &h0);
-	col_range(d.OW, d.SW, (d.KW - 1) * d.DW - d.PL, d.W, &l1, &h1);
-	d.oxlo = l0 > l1 ? l0 : l1;
-	d.oxhi = h0 < h1 ? h0 : h1;
-	if (d.oxhi < d.oxlo)
-		d.oxhi = d.oxlo;
-	col_range(d.OH, d.SH, -d.PT, d.H, &l0, &h0);
-	col_range(d.OH, d.SH, (d.KH - 1) * d.DH - d.PT, d.H, &l1, &h1);
-	d.oylo = l0 > l1 ? l0 : l1;
-	d.oyhi = h0 < h1 ? h0 : h1;
-	if (d.oyhi < d.oylo)
-		d.oyhi = d.oylo;
+	interior(d.OW, d.SW, d.PL, d.DW, d.KW, d.W, &d.oxlo, &d.oxhi);
+	interior(d.OH, d.SH, d.PT, d.DH, d.KH, d.H, &d.oylo, &d.oyhi);
 
 	/* weights [C][1][KH][KW] packed so that a tap's 16 channels are one vector */
 	int64_t taps = d.KH * d.KW, n = d.C * taps;
@@ -420,20 +425,8 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 		d.W = d.OW = d.H * d.W;
 		d.H = d.OH = 1;
 	}
-	/* interior: tap 0 is the first, tap K-1 the last to leave the input */
-	int64_t l0, h0, l1, h1;
-	col_range(d.OW, d.SW, -d.PL, d.W, &l0, &h0);
-	col_range(d.OW, d.SW, (d.KW - 1) * d.DW - d.PL, d.W, &l1, &h1);
-	d.oxlo = l0 > l1 ? l0 : l1;
-	d.oxhi = h0 < h1 ? h0 : h1;
-	if (d.oxhi < d.oxlo)
-		d.oxhi = d.oxlo;
-	col_range(d.OH, d.SH, -d.PT, d.H, &l0, &h0);
-	col_range(d.OH, d.SH, (d.KH - 1) * d.DH - d.PT, d.H, &l1, &h1);
-	d.oylo = l0 > l1 ? l0 : l1;
-	d.oyhi = h0 < h1 ? h0 : h1;
-	if (d.oyhi < d.oylo)
-		d.oyhi = d.oylo;
+	interior(d.OW, d.SW, d.PL, d.DW, d.KW, d.W, &d.oxlo, &d.oxhi);
+	interior(d.OH, d.SH, d.PT, d.DH, d.KH, d.H, &d.oylo, &d.oyhi);
 
 	/* weights: packed when constant */
 	ir_value *wp = w;

@@ -67,31 +67,6 @@
 #define NO_UNROLL _Pragma("GCC unroll 1")
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-static inline int64_t
-min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
-static inline int64_t
-max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
-
-/* Floor and ceiling of a / b for b > 0. */
-static inline int64_t
-floordiv(int64_t a, int64_t b)
-{
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-static inline int64_t
-ceildiv(int64_t a, int64_t b)
-{
-	return -floordiv(-a, b);
-}
-
 static inline float
 act_apply(float v, int64_t act, float lo, float hi)
 {
@@ -100,20 +75,6 @@ act_apply(float v, int64_t act, float lo, float hi)
 	if (act == RK_ACT_CLIP)
 		return v < lo ? lo : v > hi ? hi : v;
 	return v;
-}
-
-/*
- * Taps [*lo, *hi) of a kernel axis (size K, stride S, pad P, dilation D) that
- * read inside an input axis of `size` for output position o.
- */
-static inline void
-tap_range(int64_t o, int64_t S, int64_t P, int64_t D, int64_t K, int64_t size, int64_t *lo,
-          int64_t *hi)
-{
-	const int64_t i0 = o * S - P;
-	int64_t l = max64(0, ceildiv(-i0, D)), h = min64(K, floordiv(size - 1 - i0, D) + 1);
-	*lo = l;
-	*hi = h > l ? h : l;
 }
 
 
@@ -703,8 +664,8 @@ conv_flat_v(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64
 		const int64_t tob = q % d->ntob;
 		q /= d->ntob;
 		const int64_t g = q % d->G, n = q / d->G;
-		const int64_t ob0 = tob * d->tob_sz, ob1 = min64(d->nob, ob0 + d->tob_sz);
-		const int64_t x0 = tx * d->tx_sz, x1 = min64(d->OW, x0 + d->tx_sz);
+		const int64_t ob0 = tob * d->tob_sz, ob1 = rk_min64(d->nob, ob0 + d->tob_sz);
+		const int64_t x0 = tx * d->tx_sz, x1 = rk_min64(d->OW, x0 + d->tx_sz);
 		const float *xg = x + (n * d->C + g * d->Cg) * HW;
 		const int64_t c0 = (n * d->M + g * d->Mg) * HW; /* the group's first output plane */
 		for (int64_t p = x0; p < x1;) {
@@ -729,10 +690,10 @@ conv_flat_v(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64
 		}
 		if (d->has_post)
 			conv_post(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
-			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), 0, 1, x0, x1);
+			          g * d->Mg + rk_min64(d->Mg, ob1 * RK_BLOCK), 0, 1, x0, x1);
 		if (d->has_rows)
 			conv_rows(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
-			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), x0, x1);
+			          g * d->Mg + rk_min64(d->Mg, ob1 * RK_BLOCK), x0, x1);
 	}
 }
 
@@ -753,9 +714,9 @@ conv_generic(const rk_conv_desc *d, void *const *ptrs, int64_t t0, int64_t t1)
 		const int64_t tob = q % d->ntob;
 		q /= d->ntob;
 		const int64_t g = q % d->G, n = q / d->G;
-		const int64_t m0 = tob * d->tob_sz * RK_BLOCK, m1 = min64(d->Mg, m0 + d->tob_sz * RK_BLOCK);
-		const int64_t y0 = ty * d->ty_sz, y1 = min64(d->OH, y0 + d->ty_sz);
-		const int64_t x0 = tx * d->tx_sz, x1 = min64(d->OW, x0 + d->tx_sz);
+		const int64_t m0 = tob * d->tob_sz * RK_BLOCK, m1 = rk_min64(d->Mg, m0 + d->tob_sz * RK_BLOCK);
+		const int64_t y0 = ty * d->ty_sz, y1 = rk_min64(d->OH, y0 + d->ty_sz);
+		const int64_t x0 = tx * d->tx_sz, x1 = rk_min64(d->OW, x0 + d->tx_sz);
 		const float *xg = x + (n * d->C + g * d->Cg) * HW;
 		for (int64_t m = m0; m < m1; m++) {
 			const int64_t oc = g * d->Mg + m;
@@ -812,14 +773,14 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 		const int64_t tob = q % d->ntob;
 		q /= d->ntob;
 		const int64_t g = q % d->G, n = q / d->G;
-		const int64_t ob0 = tob * d->tob_sz, ob1 = min64(d->nob, ob0 + d->tob_sz);
-		const int64_t y0 = ty * d->ty_sz, y1 = min64(d->OH, y0 + d->ty_sz);
-		const int64_t x0 = tx * d->tx_sz, x1 = min64(d->OW, x0 + d->tx_sz);
+		const int64_t ob0 = tob * d->tob_sz, ob1 = rk_min64(d->nob, ob0 + d->tob_sz);
+		const int64_t y0 = ty * d->ty_sz, y1 = rk_min64(d->OH, y0 + d->ty_sz);
+		const int64_t x0 = tx * d->tx_sz, x1 = rk_min64(d->OW, x0 + d->tx_sz);
 		const float *xg = x + (n * d->C + g * d->Cg) * HW;
 
 		/* the task's rectangle: interior columns, border columns, corners */
-		const int64_t cx0 = max64(x0, d->oxlo), cx1 = max64(cx0, min64(x1, d->oxhi));
-		const int64_t ry0 = max64(y0, d->oylo), ry1 = max64(ry0, min64(y1, d->oyhi));
+		const int64_t cx0 = rk_max64(x0, d->oxlo), cx1 = rk_max64(cx0, rk_min64(x1, d->oxhi));
+		const int64_t ry0 = rk_max64(y0, d->oylo), ry1 = rk_max64(ry0, rk_min64(y1, d->oyhi));
 		/* the task's output blocks, NBMAX at a time (the lowering gives
 		 * tasks pairs of blocks) */
 		for (int64_t ob = ob0, obn; ob < ob1; ob = obn) {
@@ -827,7 +788,7 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 			 * picks the _p entry points only for an even nob) */
 			const int nb = pairs ? NBMAX : 1;
 			obn = ob + nb;
-			const int64_t mvalid = min64(nb * RK_BLOCK, d->Mg - ob * RK_BLOCK);
+			const int64_t mvalid = rk_min64(nb * RK_BLOCK, d->Mg - ob * RK_BLOCK);
 			const int64_t oc0 = g * d->Mg + ob * RK_BLOCK;
 			float bias[NBMAX * RK_BLOCK] __attribute__((aligned(64))) = {0};
 			if (b)
@@ -842,14 +803,14 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 
 			/* input channels in chunks that keep the task's working set in cache */
 			for (int64_t c0 = 0; c0 < d->Cg; c0 += d->icb) {
-			const int64_t c1 = min64(d->Cg, c0 + d->icb);
+			const int64_t c1 = rk_min64(d->Cg, c0 + d->icb);
 
 			/* interior columns: row tiles, every kx inside, ky clipped per row */
 			const int64_t wd = cx1 - cx0;
-			const int64_t wfull = min64(d->tx_sz, d->oxhi - d->oxlo);
+			const int64_t wfull = rk_min64(d->tx_sz, d->oxhi - d->oxlo);
 			for (int64_t oy = y0; oy < y1 && wd > 0; oy++) {
 				int64_t kylo, kyhi;
-				tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
+				rk_tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
 				int64_t a = cx0;
 				if (!pairs && d->pv) {
 					/* few channels per group: pixel vectors first, the rest in row tiles */
@@ -880,7 +841,7 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 				if (ox >= x1)
 					break;
 				int64_t kxlo, kxhi;
-				tap_range(ox, d->SW, d->PL, d->DW, d->KW, d->W, &kxlo, &kxhi);
+				rk_tap_range(ox, d->SW, d->PL, d->DW, d->KW, d->W, &kxlo, &kxhi);
 				/* L = -1: RK_R tiles and 8, 4, 2, 1 only (a border column is
 				 * a small part of the work; the balanced sizes' 16-way
 				 * dispatch here doubled the kernel's build time) */
@@ -895,7 +856,7 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 					if (oy >= y1)
 						break;
 					int64_t kylo, kyhi;
-					tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
+					rk_tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
 					const int64_t q = (oy * d->OW + ox) * (d->yblk ? RK_BLOCK : 1);
 					const int64_t xoff = (oy * d->SH - d->PT) * d->W + ox * d->SW - d->PL;
 					conv_tile_nb(d, xg, wb, bv, yb + q, rb ? rb + q : 0, mvalid, xoff, 1, 1, kylo,
@@ -906,10 +867,10 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 		}
 		if (d->has_post)
 			conv_post(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
-			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), y0, y1, x0, x1);
+			          g * d->Mg + rk_min64(d->Mg, ob1 * RK_BLOCK), y0, y1, x0, x1);
 		if (d->has_rows && y1 > y0)
 			conv_rows(d, ptrs, n, g * d->Mg + ob0 * RK_BLOCK,
-			          g * d->Mg + min64(d->Mg, ob1 * RK_BLOCK), y0 * d->OW + x0,
+			          g * d->Mg + rk_min64(d->Mg, ob1 * RK_BLOCK), y0 * d->OW + x0,
 			          (y1 - 1) * d->OW + x1);
 	}
 }

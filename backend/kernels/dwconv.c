@@ -33,42 +33,6 @@
 #define NO_UNROLL _Pragma("GCC unroll 1")
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-static inline int64_t
-min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
-static inline int64_t
-max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
-
-static inline int64_t
-floordiv(int64_t a, int64_t b)
-{
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-static inline int64_t
-ceildiv(int64_t a, int64_t b)
-{
-	return -floordiv(-a, b);
-}
-
-/* Taps [*lo, *hi) of a kernel axis (size K, stride S, pad P, dilation D)
- * that read inside an input axis of `size` for output position o. */
-static inline void
-tap_range(int64_t o, int64_t S, int64_t P, int64_t D, int64_t K, int64_t size, int64_t *lo,
-          int64_t *hi)
-{
-	const int64_t i0 = o * S - P;
-	int64_t l = max64(0, ceildiv(-i0, D)), h = min64(K, floordiv(size - 1 - i0, D) + 1);
-	*lo = l;
-	*hi = h > l ? h : l;
-}
-
 /*
  * n pixels (a constant, <= RK_R) of one output row of one block, from
  * output column ox, all with taps [kylo, kyhi) x [kxlo, kxhi).  xb, wb, yb,
@@ -147,8 +111,8 @@ dw_blocked(const rk_dwconv_desc *restrict d, void *const *ptrs, int64_t t0, int6
 	const int64_t taps = d->KH * d->KW;
 	for (int64_t t = t0; t < t1; t++) {
 		const int64_t ty = t % d->nty, cb = t / d->nty % d->ncb, n = t / d->nty / d->ncb;
-		const int64_t k0 = cb * d->cb_sz, k1 = min64(nblk, k0 + d->cb_sz);
-		const int64_t y0 = ty * d->ty_sz, y1 = min64(d->OH, y0 + d->ty_sz);
+		const int64_t k0 = cb * d->cb_sz, k1 = rk_min64(nblk, k0 + d->cb_sz);
+		const int64_t y0 = ty * d->ty_sz, y1 = rk_min64(d->OH, y0 + d->ty_sz);
 		for (int64_t k = k0; k < k1; k++) {
 			const float *xb = x + (n * nblk + k) * HW * RK_BLOCK;
 			const float *wb = w + k * taps * RK_BLOCK;
@@ -159,7 +123,7 @@ dw_blocked(const rk_dwconv_desc *restrict d, void *const *ptrs, int64_t t0, int6
 				bv[j] = d->has_bias ? rk_load(b + k * RK_BLOCK + j * RK_V) : rk_splat(0.0f);
 			for (int64_t oy = y0; oy < y1; oy++) {
 				int64_t kylo, kyhi;
-				tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
+				rk_tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
 				if (d->oxhi > d->oxlo)
 					dw_blk_run(d, xb, wb, bv, yb, rb, oy, d->oxlo, d->oxhi - d->oxlo, kylo, kyhi);
 				/* border columns, one pixel each */
@@ -169,7 +133,7 @@ dw_blocked(const rk_dwconv_desc *restrict d, void *const *ptrs, int64_t t0, int6
 					if (ox >= d->OW)
 						break;
 					int64_t kxlo, kxhi;
-					tap_range(ox, d->SW, d->PL, d->DW, d->KW, d->W, &kxlo, &kxhi);
+					rk_tap_range(ox, d->SW, d->PL, d->DW, d->KW, d->W, &kxlo, &kxhi);
 					dw_blk_tile(d, xb, wb, bv, yb, rb, oy, ox, kylo, kyhi, kxlo, kxhi, 1);
 				}
 			}

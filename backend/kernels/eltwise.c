@@ -11,12 +11,6 @@
  */
 #include "rk.h"
 
-static inline int64_t
-min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* NaN-propagating max/min (numpy maximum/minimum). */
 static inline float
 fmax_nan(float a, float b)
@@ -81,7 +75,7 @@ void
 rk_unary(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_unary_desc *d = desc;
-	const int64_t i0 = t0 * d->chunk, i1 = min64(d->n, t1 * d->chunk);
+	const int64_t i0 = t0 * d->chunk, i1 = rk_min64(d->n, t1 * d->chunk);
 	if (i0 >= i1)
 		return;
 	const int64_t n = i1 - i0;
@@ -211,7 +205,7 @@ void
 rk_eltwise(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_eltwise_desc *d = desc;
-	const int64_t e0 = t0 * d->chunk, e1 = min64(d->total, t1 * d->chunk);
+	const int64_t e0 = t0 * d->chunk, e1 = rk_min64(d->total, t1 * d->chunk);
 	if (e0 >= e1)
 		return;
 	const int r = (int)d->rank, nin = (int)d->nin;
@@ -225,7 +219,7 @@ rk_eltwise(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	}
 	const int64_t inner = d->dims[r - 1];
 	for (int64_t e = e0; e < e1;) {
-		const int64_t len = min64(inner - idx[r - 1], e1 - e);
+		const int64_t len = rk_min64(inner - idx[r - 1], e1 - e);
 		char *po = y + e * es;
 		/* operands 0 and 1 into y, then y OP operand k */
 		int64_t off[2] = {0, 0};
@@ -282,7 +276,7 @@ rk_batchnorm(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_bn_desc *d = desc;
 	const int64_t P = d->N * d->C, S = d->S, C = d->C;
-	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(P, t1 * d->planes_per_task);
+	const int64_t p0 = t0 * d->planes_per_task, p1 = rk_min64(P, t1 * d->planes_per_task);
 	const float *x = ptrs[0];
 	float *y = ptrs[5];
 	const float eps = rk_bitsf32(d->eps);
@@ -317,7 +311,7 @@ rk_softmax(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const rk_softmax_desc *d = desc;
 	const int64_t L = d->L, inner = d->inner;
 	const int64_t units = d->outer * d->ninner_t;
-	const int64_t u0 = t0 * d->units_per_task, u1 = min64(units, t1 * d->units_per_task);
+	const int64_t u0 = t0 * d->units_per_task, u1 = rk_min64(units, t1 * d->units_per_task);
 	const float *x = ptrs[0];
 	float *y = ptrs[1];
 	for (int64_t u = u0; u < u1; u++) {
@@ -339,7 +333,7 @@ rk_softmax(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			continue;
 		}
 		const int64_t i0 = it * d->inner_chunk;
-		const int64_t n = min64(min64(inner, i0 + d->inner_chunk) - i0, SM_CHUNK);
+		const int64_t n = rk_min64(rk_min64(inner, i0 + d->inner_chunk) - i0, SM_CHUNK);
 		const float *restrict xp = x + o * L * inner + i0;
 		float *restrict yp = y + o * L * inner + i0;
 		float m[SM_CHUNK];
@@ -384,7 +378,7 @@ void
 rk_cast(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_cast_desc *d = desc;
-	const int64_t i0 = t0 * d->chunk, i1 = min64(d->n, t1 * d->chunk);
+	const int64_t i0 = t0 * d->chunk, i1 = rk_min64(d->n, t1 * d->chunk);
 	const int isf = d->from == RK_F32 || d->from == RK_F64;
 	const void *src = ptrs[0];
 	void *dst = ptrs[1];
@@ -392,7 +386,7 @@ rk_cast(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	double f[CAST_BLOCK];
 	int64_t v[CAST_BLOCK];
 	for (int64_t b0 = i0; b0 < i1; b0 += CAST_BLOCK) {
-		const int64_t n = min64(CAST_BLOCK, i1 - b0);
+		const int64_t n = rk_min64(CAST_BLOCK, i1 - b0);
 		switch (d->from) {
 		case RK_F32: for (int64_t i = 0; i < n; i++) f[i] = ((const float *)src)[b0 + i]; break;
 		case RK_F64: for (int64_t i = 0; i < n; i++) f[i] = ((const double *)src)[b0 + i]; break;

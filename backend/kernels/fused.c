@@ -8,12 +8,6 @@
  */
 #include "rk.h"
 
-static inline int64_t
-min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* sum of a[0..n) in lanes (rk.h) */
 static double
 dsum(const float *restrict a, int64_t n)
@@ -145,7 +139,7 @@ static void
 scale_shift_blk(const rk_scale_shift_desc *d, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const int64_t CB = d->C / 16, P = d->N * CB, S = d->S;
-	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(P, t1 * d->planes_per_task);
+	const int64_t p0 = t0 * d->planes_per_task, p1 = rk_min64(P, t1 * d->planes_per_task);
 	const float *x = ptrs[0], *s = ptrs[1], *t = ptrs[2], *r = ptrs[3];
 	float *y = ptrs[4];
 	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
@@ -167,7 +161,7 @@ rk_scale_shift(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_scale_shift_desc *d = desc;
 	const int64_t P = d->N * d->C, S = d->S, C = d->C;
-	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(P, t1 * d->planes_per_task);
+	const int64_t p0 = t0 * d->planes_per_task, p1 = rk_min64(P, t1 * d->planes_per_task);
 	const float *x = ptrs[0], *s = ptrs[1], *t = ptrs[2], *r = ptrs[3];
 	float *y = ptrs[4];
 	const float lo = rk_bitsf32(d->act_lo), hi = rk_bitsf32(d->act_hi);
@@ -237,7 +231,7 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			const double a = b1[j] + ddot(w1 + j * C, mn, C);
 			h[j] = a < 0 ? 0.0f : (float)a;
 		}
-		const int64_t c0 = cb * d->cpt, c1 = min64(C, c0 + d->cpt);
+		const int64_t c0 = cb * d->cpt, c1 = rk_min64(C, c0 + d->cpt);
 		int64_t c = c0;
 		if (K == 1) {
 			/* the sigmoid gate: row c of w2 for gate channel c, four at a time */
@@ -276,7 +270,7 @@ rk_sigmoid_mul(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const float *m = ptrs[0], *t = ptrs[1];
 	float *y = ptrs[2];
 	const float off = rk_bitsf32(d->offset);
-	const int64_t i0 = t0 * d->chunk, i1 = min64(d->n, t1 * d->chunk);
+	const int64_t i0 = t0 * d->chunk, i1 = rk_min64(d->n, t1 * d->chunk);
 	/* in place (y is m or t, ir_inplace_operand): read through y, so that
 	 * LLVM vectorises without a run-time overlap test (which fails then) */
 	if (y == m)
@@ -346,7 +340,7 @@ rk_fc(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		else
 			for (int64_t c = 0; c < C; c++)
 				mean[c] = (float)(dsum(xn + c * S, S) / (double)S);
-		const int64_t m0 = mb * d->mpt, m1 = min64(M, m0 + d->mpt);
+		const int64_t m0 = mb * d->mpt, m1 = rk_min64(M, m0 + d->mpt);
 		for (int64_t m = m0; m < m1;) {
 			/* four rows of w at a time where four are left (ddot4) */
 			double r[4];
@@ -375,7 +369,7 @@ radix_combine_blk(const rk_radix_combine_desc *d, const float *x, const float *g
                   int64_t t0, int64_t t1)
 {
 	const int64_t C = d->C, K = d->K, S = d->S, KC = K * C, CB = C / 16;
-	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(d->N * CB, t1 * d->planes_per_task);
+	const int64_t p0 = t0 * d->planes_per_task, p1 = rk_min64(d->N * CB, t1 * d->planes_per_task);
 	for (int64_t p = p0; p < p1; p++) {
 		const int64_t n = p / CB, cb = p % CB;
 		float *yp = y + p * S * 16;
@@ -400,7 +394,7 @@ rk_radix_combine(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_radix_combine_desc *d = desc;
 	const int64_t C = d->C, K = d->K, S = d->S, KC = K * C, P = d->N * C;
-	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(P, t1 * d->planes_per_task);
+	const int64_t p0 = t0 * d->planes_per_task, p1 = rk_min64(P, t1 * d->planes_per_task);
 	const float *x = ptrs[0], *g = ptrs[1];
 	float *y = ptrs[2];
 	if (d->blk) {

@@ -21,12 +21,6 @@
 
 enum { B_PACKED, B_CONTIG, B_GATHER };
 
-static inline int64_t
-min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
 /*
  * nr rows from m0 (A at a + m0*sam), nbw blocks of 16 columns from block nb
  * (B at b: the batch's B, or the packed B), result at y (the batch's Y).
@@ -82,7 +76,7 @@ gemm_tile(const rk_gemm_desc *restrict d, const float *restrict a, const float *
 			UNROLL for (int j = 0; j < NV; j++)
 				rk_store(t + j * RK_V, acc[r][q][j]);
 			const int64_t cb = n0 + q * RK_BLOCK;
-			const int64_t nv = min64(RK_BLOCK, N - cb);
+			const int64_t nv = rk_min64(RK_BLOCK, N - cb);
 			float *restrict yr = y + m * N + cb;
 			for (int64_t j = 0; j < nv; j++) {
 				float v = alpha * t[j];
@@ -150,8 +144,8 @@ rk_gemm(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		const float *a = A + aoff;
 		const float *bb = d->bpacked ? B : B + boff;
 		float *yb = Y + bi * M * N;
-		const int64_t m0 = tm * d->tm_sz, m1 = min64(M, m0 + d->tm_sz);
-		const int64_t nb0 = tn * d->tn_sz, nb1 = min64(d->nnb, nb0 + d->tn_sz);
+		const int64_t m0 = tm * d->tm_sz, m1 = rk_min64(M, m0 + d->tm_sz);
+		const int64_t nb0 = tn * d->tn_sz, nb1 = rk_min64(d->nnb, nb0 + d->tn_sz);
 		if (m0 >= m1 || nb0 >= nb1)
 			continue;
 
@@ -181,7 +175,7 @@ rk_gemm(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		for (int64_t nb = nb0; nb < nb1; nb++) {
 			const int full = (nb + 1) * RK_BLOCK <= N;
 			for (int64_t m = m0; m < m1; m += RK_R) {
-				const int64_t nr = min64(RK_R, m1 - m);
+				const int64_t nr = rk_min64(RK_R, m1 - m);
 				if (d->bpacked) {
 					if (nr == RK_R)
 						gemm_tile(d, a, bb, c, yb, m, nb, RK_R, 1, B_PACKED);

@@ -10,19 +10,13 @@
  */
 #include "rk.h"
 
-static inline int64_t
-min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* ---- copy ------------------------------------------------------------------------ */
 
 void
 rk_copy(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_copy_desc *d = desc;
-	const int64_t b0 = t0 * d->chunk, b1 = min64(d->nbytes, t1 * d->chunk);
+	const int64_t b0 = t0 * d->chunk, b1 = rk_min64(d->nbytes, t1 * d->chunk);
 	if (b0 < b1)
 		__builtin_memcpy((char *)ptrs[1] + b0, (const char *)ptrs[0] + b0, (size_t)(b1 - b0));
 }
@@ -65,7 +59,7 @@ void
 rk_strided(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_strided_desc *d = desc;
-	const int64_t e0 = t0 * d->chunk, e1 = min64(d->total, t1 * d->chunk);
+	const int64_t e0 = t0 * d->chunk, e1 = rk_min64(d->total, t1 * d->chunk);
 	if (e0 >= e1)
 		return;
 	const int r = (int)d->rank;
@@ -79,7 +73,7 @@ rk_strided(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	}
 	const int64_t inner = d->dims[r - 1], s = d->strides[r - 1];
 	for (int64_t e = e0; e < e1;) {
-		const int64_t len = min64(inner - idx[r - 1], e1 - e);
+		const int64_t len = rk_min64(inner - idx[r - 1], e1 - e);
 		int64_t off = 0;
 		for (int i = 0; i < r; i++)
 			off += idx[i] * d->strides[i];
@@ -100,7 +94,7 @@ rk_concat(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_concat_desc *d = desc;
 	const int64_t n = d->n, items = d->outer * n;
-	const int64_t i0 = t0 * d->items_per_task, i1 = min64(items, t1 * d->items_per_task);
+	const int64_t i0 = t0 * d->items_per_task, i1 = rk_min64(items, t1 * d->items_per_task);
 	for (int64_t it = i0; it < i1; it++) {
 		const int64_t o = it / n, k = it % n, nb = d->bytes[k];
 		if (!nb)
@@ -144,7 +138,7 @@ rk_pad(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const rk_pad_desc *d = desc;
 	const int r = (int)d->rank;
 	const int64_t es = d->esize, OW = d->odims[r - 1], IW = d->idims[r - 1], pw = d->pb[r - 1];
-	const int64_t q0 = t0 * d->rows_per_task, q1 = min64(d->nrows, t1 * d->rows_per_task);
+	const int64_t q0 = t0 * d->rows_per_task, q1 = rk_min64(d->nrows, t1 * d->rows_per_task);
 	const char *x = ptrs[0];
 	char *y = ptrs[1];
 	int64_t ist[RK_MAXRANK], s = 1;
@@ -196,7 +190,7 @@ rk_gather(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 {
 	const rk_gather_desc *d = desc;
 	const int64_t items = d->outer * d->nidx;
-	const int64_t i0 = t0 * d->items_per_task, i1 = min64(items, t1 * d->items_per_task);
+	const int64_t i0 = t0 * d->items_per_task, i1 = rk_min64(items, t1 * d->items_per_task);
 	const int64_t row = d->inner * d->esize, A = d->A;
 	const char *x = ptrs[0];
 	char *y = ptrs[2];
@@ -276,7 +270,7 @@ rk_resize(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const rk_resize_desc *d = desc;
 	if (d->blk) {
 		resize_blk(d, ptrs[0], ptrs[1], ptrs[2], ptrs[3], t0 * d->rows_per_task,
-		           min64(d->nrows, t1 * d->rows_per_task));
+		           rk_min64(d->nrows, t1 * d->rows_per_task));
 		return;
 	}
 	const float *x = ptrs[0];
@@ -285,7 +279,7 @@ rk_resize(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	float *y = ptrs[3];
 	const int r = (int)d->rank, last = r - 1;
 	const int64_t OW = d->odims[last];
-	const int64_t q0 = t0 * d->rows_per_task, q1 = min64(d->nrows, t1 * d->rows_per_task);
+	const int64_t q0 = t0 * d->rows_per_task, q1 = rk_min64(d->nrows, t1 * d->rows_per_task);
 	int64_t ist[RK_MAXRANK], s = 1;
 	for (int i = r - 1; i >= 0; i--) {
 		ist[i] = s;

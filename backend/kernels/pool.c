@@ -19,30 +19,6 @@
  */
 #include "rk.h"
 
-static inline int64_t
-min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
-static inline int64_t
-max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
-
-static inline int64_t
-floordiv(int64_t a, int64_t b)
-{
-	return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-static inline int64_t
-ceildiv(int64_t a, int64_t b)
-{
-	return -floordiv(-a, b);
-}
-
 static inline float
 fmax_nan(float a, float b)
 {
@@ -68,8 +44,8 @@ maxpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr,
 {
 	const int64_t W = d->W, SW = d->SW, DW = d->DW, PL = d->PL, KW = d->KW;
 	const int64_t iy0 = oy * d->SH - d->PT;
-	const int64_t kylo = max64(0, ceildiv(-iy0, d->DH));
-	const int64_t kyhi = min64(d->KH, floordiv(d->H - 1 - iy0, d->DH) + 1);
+	const int64_t kylo = rk_max64(0, rk_ceildiv(-iy0, d->DH));
+	const int64_t kyhi = rk_min64(d->KH, rk_floordiv(d->H - 1 - iy0, d->DH) + 1);
 	const int64_t span = (KW - 1) * DW + 1; /* input columns of one window */
 	/* output columns per chunk: their windows' columns fit in t (a window
 	 * too wide for t gets one output per chunk and the slow path below) */
@@ -91,10 +67,10 @@ maxpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr,
 		return;
 	}
 	for (int64_t o0 = 0; o0 < d->OW; o0 += per) {
-		const int64_t o1 = min64(d->OW, o0 + per);
+		const int64_t o1 = rk_min64(d->OW, o0 + per);
 		const int64_t i0 = o0 * SW - PL, n = (o1 - 1 - o0) * SW + span;
 		/* t[j] is input column i0 + j; [a, b) of t lies inside the row */
-		const int64_t a = min64(n, max64(0, -i0)), b = max64(a, min64(n, W - i0));
+		const int64_t a = rk_min64(n, rk_max64(0, -i0)), b = rk_max64(a, rk_min64(n, W - i0));
 		for (int64_t j = 0; j < a; j++)
 			t[j] = -__builtin_inff();
 		for (int64_t j = b; j < n; j++)
@@ -135,8 +111,8 @@ avg_window(int64_t o, int64_t S, int64_t P, int64_t K, int64_t size, int64_t PE,
 	int64_t a = o * S - P, b = a + K;
 	if (b > size + PE)
 		b = size + PE;
-	*lo = max64(a, 0);
-	*hi = min64(b, size);
+	*lo = rk_max64(a, 0);
+	*hi = rk_min64(b, size);
 	return b - a;
 }
 
@@ -148,7 +124,7 @@ avgpool_row(const rk_pool_desc *d, const float *restrict xp, float *restrict yr,
 	const int64_t hpad = avg_window(oy, d->SH, d->PT, d->KH, d->H, d->PB, &h0, &h1);
 	/* interior columns: the window is whole along the row */
 	for (int64_t c0 = d->oxlo; c0 < d->oxhi; c0 += POOL_CHUNK) {
-		const int64_t n = min64(POOL_CHUNK, d->oxhi - c0);
+		const int64_t n = rk_min64(POOL_CHUNK, d->oxhi - c0);
 		double s[POOL_CHUNK];
 		for (int64_t i = 0; i < n; i++)
 			s[i] = 0;
@@ -195,12 +171,12 @@ maxpool_blk(const rk_pool_desc *d, const float *restrict xp, float *restrict yp)
 {
 	for (int64_t oy = 0; oy < d->OH; oy++) {
 		const int64_t iy0 = oy * d->SH - d->PT;
-		const int64_t kylo = max64(0, ceildiv(-iy0, d->DH));
-		const int64_t kyhi = min64(d->KH, floordiv(d->H - 1 - iy0, d->DH) + 1);
+		const int64_t kylo = rk_max64(0, rk_ceildiv(-iy0, d->DH));
+		const int64_t kyhi = rk_min64(d->KH, rk_floordiv(d->H - 1 - iy0, d->DH) + 1);
 		for (int64_t ox = 0; ox < d->OW; ox++) {
 			const int64_t ix0 = ox * d->SW - d->PL;
-			const int64_t kxlo = max64(0, ceildiv(-ix0, d->DW));
-			const int64_t kxhi = min64(d->KW, floordiv(d->W - 1 - ix0, d->DW) + 1);
+			const int64_t kxlo = rk_max64(0, rk_ceildiv(-ix0, d->DW));
+			const int64_t kxhi = rk_min64(d->KW, rk_floordiv(d->W - 1 - ix0, d->DW) + 1);
 			for (int l = 0; l < 16; l += RK_V) {
 				rk_vf m = rk_splat(-__builtin_inff());
 				for (int64_t ky = kylo; ky < kyhi; ky++)
@@ -247,7 +223,7 @@ rk_pool(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const float *x = ptrs[0];
 	float *y = ptrs[1];
 	if (d->blk) {
-		const int64_t p0 = t0 * d->planes_per_task, p1 = min64(d->P, t1 * d->planes_per_task);
+		const int64_t p0 = t0 * d->planes_per_task, p1 = rk_min64(d->P, t1 * d->planes_per_task);
 		for (int64_t p = p0; p < p1; p++) {
 			if (d->kind == RK_POOL_MAX)
 				maxpool_blk(d, x + p * d->H * d->W * 16, y + p * d->OH * d->OW * 16);
@@ -256,7 +232,7 @@ rk_pool(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 		}
 		return;
 	}
-	const int64_t p0 = t0 * d->planes_per_task, p1 = min64(d->P, t1 * d->planes_per_task);
+	const int64_t p0 = t0 * d->planes_per_task, p1 = rk_min64(d->P, t1 * d->planes_per_task);
 	for (int64_t p = p0; p < p1; p++) {
 		const float *xp = x + p * d->H * d->W;
 		float *yp = y + p * d->OH * d->OW;
@@ -297,7 +273,7 @@ rk_reduce(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	const int inner_red = d->red[r - 1] != 0;
 	const int64_t L = inner_red ? 1 : d->dims[r - 1];
 	const int64_t units = inner_red ? d->nout : (L ? d->nout / L : 0);
-	const int64_t u0 = t0 * d->chunk, u1 = min64(units, t1 * d->chunk);
+	const int64_t u0 = t0 * d->chunk, u1 = rk_min64(units, t1 * d->chunk);
 	/* reduced axes other than the innermost (mode A), or all of them (mode B) */
 	const int nodo = inner_red ? nr - 1 : nr;
 	int64_t nodo_total = 1;
@@ -330,7 +306,7 @@ rk_reduce(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			y[u] = (float)(d->mean ? (d->count ? sum / cnt : __builtin_nan("")) : sum);
 		} else {
 			for (int64_t c0 = 0; c0 < L; c0 += RED_CHUNK) {
-				const int64_t n = min64(RED_CHUNK, L - c0);
+				const int64_t n = rk_min64(RED_CHUNK, L - c0);
 				double acc[RED_CHUNK];
 				for (int64_t i = 0; i < n; i++)
 					acc[i] = 0;

@@ -136,6 +136,48 @@ rk_bitsf32(int64_t b)
 	return f;
 }
 
+/* ---- integer helpers ------------------------------------------------------ */
+
+static inline int64_t
+rk_min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline int64_t
+rk_max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Floor and ceiling of a / b for b > 0. */
+static inline int64_t
+rk_floordiv(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static inline int64_t
+rk_ceildiv(int64_t a, int64_t b)
+{
+	return -rk_floordiv(-a, b);
+}
+
+/*
+ * Taps [*lo, *hi) of a kernel axis (size K, stride S, pad P, dilation D) that
+ * read inside an input axis of `size` for output position o (convolutions
+ * and pools clip their borders with it).
+ */
+static inline void
+rk_tap_range(int64_t o, int64_t S, int64_t P, int64_t D, int64_t K, int64_t size, int64_t *lo,
+             int64_t *hi)
+{
+	const int64_t i0 = o * S - P;
+	int64_t l = rk_max64(0, rk_ceildiv(-i0, D)), h = rk_min64(K, rk_floordiv(size - 1 - i0, D) + 1);
+	*lo = l;
+	*hi = h > l ? h : l;
+}
+
 /*
  * Sums of floats in double in RK_LANES independent partial sums, added in
  * order at the end: one chain of dependent adds takes 4 cycles an element

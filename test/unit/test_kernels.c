@@ -509,6 +509,31 @@ conv_op(const conv_cfg *c)
 	return op;
 }
 
+/* A residual for conv c: an input of the result's shape, blocked or not. */
+static ir_value *
+conv_residual(const conv_cfg *c, bool blocked)
+{
+	int64_t OH = (c->H + c->pt + c->pb - (c->KH - 1) * c->dh - 1) / c->sh + 1;
+	int64_t OW = (c->W + c->pl + c->pr - (c->KW - 1) * c->dw - 1) / c->sw + 1;
+	ir_value *r = in(IR_F32, c->N, c->M, OH, OW, END);
+	if (blocked)
+		set_blocked(r);
+	return r;
+}
+
+/* Gives conv_op's op conv_residual as its fourth operand: the interpreter
+ * applies the epilogue itself (act(conv + bias + residual)). */
+static void
+conv_add_residual(ir_op *op, const conv_cfg *c, bool blocked)
+{
+	ir_value **ops = ir_alloc(T.g, 4 * sizeof *ops);
+	for (int i = 0; i < 3; i++)
+		ops[i] = op->operands[i];
+	ops[3] = conv_residual(c, blocked);
+	op->operands = ops;
+	op->noperands = 4;
+}
+
 static void
 conv_case(const char *what, conv_cfg c)
 {
@@ -541,19 +566,8 @@ conv_epilogue_case(const char *what, conv_cfg c, bool res, int act, float lo, fl
 		ir_op_set_float(T.g, op, "act_min", lo);
 		ir_op_set_float(T.g, op, "act_max", hi);
 	}
-	int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
-	int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
-	/* the residual as the op's fourth operand: the interpreter applies the
-	 * epilogue itself (act(conv + bias + residual)) */
-	ir_value *r = res ? in(IR_F32, c.N, c.M, OH, OW, END) : NULL;
-	if (r) {
-		ir_value **ops = ir_alloc(T.g, 4 * sizeof *ops);
-		for (int i = 0; i < 3; i++)
-			ops[i] = op->operands[i];
-		ops[3] = r;
-		op->operands = ops;
-		op->noperands = 4;
-	}
+	if (res)
+		conv_add_residual(op, &c, false);
 	check(name, op, false);
 	tc_end();
 }
@@ -569,9 +583,7 @@ conv_post_case(const char *what, conv_cfg c, bool res, bool shift, int post_act)
 	         post_act == RK_ACT_RELU ? " relu" : post_act == RK_ACT_CLIP ? " clip" : "");
 	tc_begin();
 	ir_op *op1 = conv_op(&c);
-	int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
-	int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
-	ir_value *r = res ? in(IR_F32, c.N, c.M, OH, OW, END) : NULL;
+	ir_value *r = res ? conv_residual(&c, false) : NULL;
 	ir_value *ps = cst(IR_F32, c.M, END), *pt = shift ? cst(IR_F32, c.M, END) : NULL;
 	ir_op *op = op_new(IR_OP_CONV, 2, shift ? 6 : 5, op1->operands[0], op1->operands[1],
 	                   op1->operands[2], r, ps, pt);
@@ -702,18 +714,8 @@ test_conv(void)
 			conv_cfg c = bc[i].c;
 			ir_op *op = conv_op(&c);
 			ir_op_set_string(T.g, op, "act", "relu");
-			if (res) {
-				int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
-				int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
-				ir_value **ops = ir_alloc(T.g, 4 * sizeof *ops);
-				for (int k = 0; k < 3; k++)
-					ops[k] = op->operands[k];
-				ops[3] = in(IR_F32, c.N, c.M, OH, OW, END);
-				if (yb)
-					set_blocked(ops[3]);
-				op->operands = ops;
-				op->noperands = 4;
-			}
+			if (res)
+				conv_add_residual(op, &c, yb);
 			if (xb)
 				set_blocked(op->operands[0]);
 			if (yb)
@@ -761,9 +763,7 @@ test_conv_rows(void)
 			tc_begin();
 			conv_cfg c = rc[i].c;
 			ir_op *op1 = conv_op(&c);
-			int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
-			int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
-			ir_value *r = res ? in(IR_F32, c.N, c.M, OH, OW, END) : NULL;
+			ir_value *r = res ? conv_residual(&c, false) : NULL;
 			ir_op *op = op_new(IR_OP_CONV, 2, res ? 4 : 3, op1->operands[0], op1->operands[1],
 			                   op1->operands[2], r);
 			op->attrs = op1->attrs;
@@ -813,18 +813,8 @@ dw_case(const char *what, conv_cfg c, bool res, int act, bool blk)
 		ir_op_set_float(T.g, op, "act_min", -0.5f);
 		ir_op_set_float(T.g, op, "act_max", 0.75f);
 	}
-	if (res) {
-		int64_t OH = (c.H + c.pt + c.pb - (c.KH - 1) * c.dh - 1) / c.sh + 1;
-		int64_t OW = (c.W + c.pl + c.pr - (c.KW - 1) * c.dw - 1) / c.sw + 1;
-		ir_value **ops = ir_alloc(T.g, 4 * sizeof *ops);
-		for (int k = 0; k < 3; k++)
-			ops[k] = op->operands[k];
-		ops[3] = in(IR_F32, c.N, c.M, OH, OW, END);
-		if (blk)
-			set_blocked(ops[3]);
-		op->operands = ops;
-		op->noperands = 4;
-	}
+	if (res)
+		conv_add_residual(op, &c, blk);
 	if (blk) {
 		set_blocked(op->operands[0]);
 		set_blocked(op->results[0]);

@@ -54,6 +54,12 @@ enum {
 #define FLAT_V_MIN_PIXELS 128
 #endif
 #ifndef CONV_CACHE
+/* Output rows up to this long get four blocks per tile (rk_conv2d_q) and
+ * tasks of whole planes down to SMALL_MIN_TASKS tasks (lower_conv). */
+#ifndef QUAD_MAX_OW
+#define QUAD_MAX_OW 8
+#endif
+#define SMALL_MIN_TASKS 8
 #define CONV_CACHE ((int64_t)512 << 10) /* bytes of input and weights a conv task keeps hot */
 #endif
 
@@ -457,14 +463,25 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	int64_t ng = d.N * d.G;
 	int64_t per_ng = target > ng ? ceil_div(target, ng) : 1;
 	/* blocks go to tasks in pairs: the AVX-512 kernel computes two blocks
-	 * per tile (conv.c, NBMAX), the others one after the other */
-	int64_t pairs = ceil_div(d.nob, 2);
-	d.ntob = per_ng < pairs ? per_ng : pairs;
-	d.tob_sz = 2 * ceil_div(pairs, d.ntob);
-	d.ntob = ceil_div(d.nob, d.tob_sz);
-	int64_t sp = ceil_div(target, ng * d.ntob);
-	/* flat 1x1 over large planes with whole blocks: pixel vectors */
+	 * per tile (conv.c, NBMAX), the others one after the other; on small
+	 * planes in fours (quad: rk_conv2d_q, whose tiles of at most 6 pixels
+	 * take four blocks; a 7x7 plane's rows hold 5-7) */
 	const char *algo = ir_op_string(op, "algo", "block");
+	bool quad = !flat && d.wpacked && strcmp(algo, "block") == 0 && d.nob % 4 == 0 &&
+	            d.OW <= QUAD_MAX_OW;
+	int64_t unit = quad ? 4 : 2, units = ceil_div(d.nob, unit);
+	d.ntob = per_ng < units ? per_ng : units;
+	d.tob_sz = unit * ceil_div(units, d.ntob);
+	d.ntob = ceil_div(d.nob, d.tob_sz);
+	/* rows: as many tasks as the target asks; a small plane's rows stay
+	 * together (every task streams all of its blocks' weights once per row
+	 * tile, border column and corner: a 7x7 plane split into rows read
+	 * them 21 times for 49 pixels, whole 13 times) unless that leaves
+	 * fewer than SMALL_MIN_TASKS tasks */
+	int64_t sp = ceil_div(target, ng * d.ntob);
+	if (!flat && d.OW <= QUAD_MAX_OW)
+		sp = clamp64(ceil_div(SMALL_MIN_TASKS, ng * d.ntob), 1, sp);
+	/* flat 1x1 over large planes with whole blocks: pixel vectors */
 	bool flat_v = flat && d.wpacked && strcmp(algo, "pixel") != 0 && d.Mg % RK_BLOCK == 0 &&
 	              d.OW >= FLAT_V_MIN_PIXELS && !d.xblk && !d.yblk;
 	d.ty_sz = d.OH;
@@ -529,6 +546,8 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	const char *kernel = names[flat_kernel][pair_kernel];
 	if (flat_kernel && flat_v)
 		kernel = "rk_conv2d_flat_v";
+	else if (quad && !flat_kernel && !d.pv)
+		kernel = "rk_conv2d_q";
 	set_call(c, kernel, &d, sizeof d, d.N * d.G * d.ntob * d.nty * d.ntx);
 	return 0;
 }

@@ -8,7 +8,9 @@
  * per output block of the packed weights, [G][nob][Cg][KH][KW][16]),
  * broadcasts the RK_R input pixels the tap reads and does RK_R x nb x
  * 16/RK_V FMAs.  nb is 2 with AVX-512 (NBMAX; each broadcast then feeds two
- * FMAs, 28 accumulators), 1 with AVX2 (one block is already two vectors).
+ * FMAs, 28 accumulators), 1 with AVX2 (one block is already two vectors);
+ * on small planes (rows of at most 8 pixels, rk_conv2d_q) 4 with AVX-512
+ * in tiles of at most QR = 6 pixels.
  * The epilogue (bias as the accumulators' initial value, residual,
  * activation) is applied while the tile is written out transposed: nb x 16
  * output planes, RK_R contiguous floats each.
@@ -60,6 +62,13 @@
  * and fill 28 of the 32 zmm registers), one elsewhere (AVX2 already holds a
  * block in two vectors). */
 #define NBMAX (RK_V == 16 ? 2 : 1)
+/* Four blocks per tile for small planes (rk_conv2d_q, AVX-512): a 7x7
+ * plane's rows give tiles of at most 5-7 pixels, which with two blocks fill
+ * 10-14 of the 28 accumulators and load two weight vectors per 5-7
+ * broadcasts.  Four blocks of at most QR pixels: 24 accumulators, four
+ * weight vectors, a broadcast register (29 of 32 zmm). */
+#define NBQ (RK_V == 16 ? 4 : NBMAX)
+#define QR (RK_V == 16 ? 6 : RK_R)
 #define UNROLL _Pragma("GCC unroll 16")
 /* The tap loops must stay loops: unrolled, LLVM keeps input values loaded
  * for one tap in registers for the next (pixel r at tap kx+1 is pixel r+1 at
@@ -234,8 +243,8 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 	/* blocked layouts: a pixel is RK_BLOCK floats apart, and yo/ro point
 	 * at (block, pixel) with the next block a plane of blocks further */
 	const int64_t XPS = d->xblk ? RK_BLOCK : 1, YPS = d->yblk ? RK_BLOCK : 1;
-	float tmp[RK_R][NBMAX * RK_BLOCK] __attribute__((aligned(64)));
-	rk_vf acc[RK_R][NBMAX * NV];
+	float tmp[RK_R][NBQ * RK_BLOCK] __attribute__((aligned(64)));
+	rk_vf acc[RK_R][NBQ * NV];
 	/* the conditions below test the descriptor first: a constant in generated
 	 * code, so each specialisation keeps only the branches its shape takes
 	 * (half the code and compile time of a 3x3 conv) */
@@ -283,7 +292,7 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 		if (d->xblk) /* channel ic at its block's plane and lane */
 			for (int64_t ic = c0; ic < c1; ic++, wc += wic) {
 				const float *restrict xb = xg + xch_off(d, ic, HW) + o * RK_BLOCK;
-				rk_vf w[NBMAX * NV];
+				rk_vf w[NBQ * NV];
 				UNROLL for (int q = 0; q < nb; q++)
 					UNROLL for (int j = 0; j < NV; j++)
 						w[q * NV + j] = rk_load(wc + q * wbs + j * RK_V);
@@ -295,7 +304,7 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 			}
 		else if (ps == 1) /* contiguous pixels: constant offsets (what specialisation gives) */
 			for (int64_t ic = c0; ic < c1; ic++, xc += HW, wc += wic) {
-				rk_vf w[NBMAX * NV];
+				rk_vf w[NBQ * NV];
 				UNROLL for (int q = 0; q < nb; q++)
 					UNROLL for (int j = 0; j < NV; j++)
 						w[q * NV + j] = rk_load(wc + q * wbs + j * RK_V);
@@ -307,7 +316,7 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 			}
 		else
 			for (int64_t ic = c0; ic < c1; ic++, xc += HW, wc += wic) {
-				rk_vf w[NBMAX * NV];
+				rk_vf w[NBQ * NV];
 				UNROLL for (int q = 0; q < nb; q++)
 					UNROLL for (int j = 0; j < NV; j++)
 						w[q * NV + j] = rk_load(wc + q * wbs + j * RK_V);
@@ -325,7 +334,7 @@ conv_tile(const rk_conv_desc *restrict d, const float *restrict xg, const float 
 			const int64_t roff = xoff + ky * DH * W;
 			const float *restrict wk = wc + ky * KW * RK_BLOCK;
 			NO_UNROLL for (int64_t kx = kxlo; kx < kxhi; kx++) {
-				rk_vf w[NBMAX * NV];
+				rk_vf w[NBQ * NV];
 				UNROLL for (int q = 0; q < nb; q++)
 					UNROLL for (int j = 0; j < NV; j++)
 						w[q * NV + j] = rk_load(wk + q * wbs + kx * RK_BLOCK + j * RK_V);
@@ -381,13 +390,15 @@ epilogue:;
 	}
 }
 
-/* conv_tile with a run-time n in 1..RK_R and nb in 1..NBMAX, dispatched to
- * constants (cases over RK_R are never taken and compile to nothing). */
+/* conv_tile with a run-time n in 1..RK_R (1..QR for four blocks) and nb in
+ * 1, NBMAX, NBQ, dispatched to constants (cases over the limit are never
+ * taken and compile to nothing). */
+#define RK_TILE_MAXN(NB) ((NB) > NBMAX ? QR : RK_R)
 #define RK_TILE_CASE(k, NB)                                                          \
 	case k:                                                                         \
-		if ((k) <= RK_R)                                                            \
+		if ((k) <= RK_TILE_MAXN(NB))                                                \
 			conv_tile(d, xg, wb, bv, yo, ro, mvalid, xoff, ps, ops, kylo, kyhi,     \
-			          kxlo, kxhi, c0, c1, (k) <= RK_R ? (k) : 1, NB);                \
+			          kxlo, kxhi, c0, c1, (k) <= RK_TILE_MAXN(NB) ? (k) : 1, NB);    \
 		break;
 #define RK_TILE_SWITCH(NB)                                                           \
 	switch (n) {                                                                    \
@@ -420,7 +431,9 @@ conv_tile_n(const rk_conv_desc *restrict d, const float *restrict xg, const floa
             int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
             int64_t kxhi, int64_t c0, int64_t c1, int64_t n, int nb)
 {
-	if (NBMAX == 2 && nb == 2)
+	if (NBQ > NBMAX && nb == NBQ)
+		RK_TILE_SWITCH(NBQ)
+	else if (NBMAX == 2 && nb == 2)
 		RK_TILE_SWITCH(NBMAX)
 	else
 		RK_TILE_SWITCH(1)
@@ -433,7 +446,10 @@ conv_tile_nb(const rk_conv_desc *restrict d, const float *restrict xg, const flo
              int64_t xoff, int64_t ps, int64_t ops, int64_t kylo, int64_t kyhi, int64_t kxlo,
              int64_t kxhi, int64_t c0, int64_t c1, const int n, int nb)
 {
-	if (NBMAX == 2 && nb == 2)
+	if (NBQ > NBMAX && nb == NBQ)
+		conv_tile(d, xg, wb, bv, yo, ro, mvalid, xoff, ps, ops, kylo, kyhi, kxlo, kxhi, c0, c1,
+		          n <= QR ? n : 1, NBQ);
+	else if (NBMAX == 2 && nb == 2)
 		conv_tile(d, xg, wb, bv, yo, ro, mvalid, xoff, ps, ops, kylo, kyhi, kxlo, kxhi, c0, c1, n,
 		          NBMAX);
 	else
@@ -458,8 +474,9 @@ conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *
          int64_t kxlo, int64_t kxhi, int64_t c0, int64_t c1, int nb)
 {
 	const int64_t YPS = d->yblk ? RK_BLOCK : 1; /* q counts pixels */
+	const int64_t R = nb > NBMAX ? QR : RK_R;   /* the longest tile */
 	if (len == L) {
-		const int64_t nt = (L + RK_R - 1) / RK_R, base = nt ? L / nt : 0, extra = nt ? L % nt : 0;
+		const int64_t nt = (L + R - 1) / R, base = nt ? L / nt : 0, extra = nt ? L % nt : 0;
 		for (int64_t i = 0; i < nt; i++) {
 			const int64_t nr = base + (i < extra);
 			conv_tile_n(d, xg, wb, bv, yb + q * YPS, rb ? rb + q * YPS : 0, mvalid, xoff, ps, ops,
@@ -476,6 +493,18 @@ conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *
 		q += (k) * ops;                                                                          \
 		xoff += (k) * ps;                                                                        \
 	} while (0)
+	if (nb > NBMAX) {
+		/* four blocks: tiles of QR, then 4, 2, 1 */
+		for (; len >= QR; len -= QR)
+			RK_RUN_TILE(QR);
+		if (QR > 4 && (len & 4))
+			RK_RUN_TILE(QR > 4 ? 4 : 1);
+		if (QR > 2 && (len & 2))
+			RK_RUN_TILE(QR > 2 ? 2 : 1);
+		if (len & 1)
+			RK_RUN_TILE(1);
+		return;
+	}
 	for (; len >= RK_R; len -= RK_R)
 		RK_RUN_TILE(RK_R);
 	/* len < RK_R <= 16 */
@@ -753,7 +782,7 @@ conv_generic(const rk_conv_desc *d, void *const *ptrs, int64_t t0, int64_t t1)
 
 static ALWAYS_INLINE void
 conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t t1,
-          const int pairs)
+          const int mode)
 {
 	if (!d->wpacked) {
 		conv_generic(d, ptrs, t0, t1);
@@ -781,20 +810,20 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 		/* the task's rectangle: interior columns, border columns, corners */
 		const int64_t cx0 = rk_max64(x0, d->oxlo), cx1 = rk_max64(cx0, rk_min64(x1, d->oxhi));
 		const int64_t ry0 = rk_max64(y0, d->oylo), ry1 = rk_max64(ry0, rk_min64(y1, d->oyhi));
-		/* the task's output blocks, NBMAX at a time (the lowering gives
-		 * tasks pairs of blocks) */
+		/* the task's output blocks, nb at a time: mode 0 one, 1 NBMAX (the
+		 * _p entry points, which the lowering picks only for an even nob
+		 * and tasks of pairs), 2 NBQ (_q: nob and the tasks' blocks
+		 * multiples of four) */
 		for (int64_t ob = ob0, obn; ob < ob1; ob = obn) {
-			/* pairs: every task has an even number of blocks (the lowering
-			 * picks the _p entry points only for an even nob) */
-			const int nb = pairs ? NBMAX : 1;
+			const int nb = mode == 2 ? NBQ : mode ? NBMAX : 1;
 			obn = ob + nb;
 			const int64_t mvalid = rk_min64(nb * RK_BLOCK, d->Mg - ob * RK_BLOCK);
 			const int64_t oc0 = g * d->Mg + ob * RK_BLOCK;
-			float bias[NBMAX * RK_BLOCK] __attribute__((aligned(64))) = {0};
+			float bias[NBQ * RK_BLOCK] __attribute__((aligned(64))) = {0};
 			if (b)
 				for (int64_t m = 0; m < mvalid; m++)
 					bias[m] = b[oc0 + m];
-			rk_vf bv[NBMAX * NV];
+			rk_vf bv[NBQ * NV];
 			for (int k = 0; k < nb * NV; k++)
 				bv[k] = rk_load(bias + k * RK_V);
 			const float *wb = w + (g * d->nob + ob) * wblock;
@@ -812,7 +841,7 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
 				int64_t kylo, kyhi;
 				rk_tap_range(oy, d->SH, d->PT, d->DH, d->KH, d->H, &kylo, &kyhi);
 				int64_t a = cx0;
-				if (!pairs && d->pv) {
+				if (!mode && d->pv) {
 					/* few channels per group: pixel vectors first, the rest in row tiles */
 					a += conv_pv_row(d, xg, wb, bias, yb, rb, mvalid, oy, a, wd, kylo, kyhi);
 					const int64_t wr = cx1 - a, ntr = (wr + RK_R - 1) / RK_R;
@@ -883,6 +912,8 @@ conv_body(const rk_conv_desc *restrict d, void *const *ptrs, int64_t t0, int64_t
  *
  *   rk_conv2d         one output block per tile
  *   rk_conv2d_p       NBMAX blocks per tile: nob even (lower.c)
+ *   rk_conv2d_q       NBQ blocks per tile, at most QR pixels: small planes
+ *                     (7x7), nob a multiple of four (lower.c)
  *   rk_conv2d_flat    flattened 1x1 convolutions (the lowering's "flat" case:
  *                     one long row, no padding, stride 1; most of a bottleneck
  *                     network's convs), on a copy of the descriptor whose shape
@@ -905,6 +936,12 @@ rk_conv2d_p(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	conv_body(desc, ptrs, t0, t1, 1);
 }
 
+void
+rk_conv2d_q(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
+{
+	conv_body(desc, ptrs, t0, t1, 2);
+}
+
 /* A copy of a flat conv's descriptor with the fields that flat implies
  * pinned to constants (the kernel is specialised on them). */
 static ALWAYS_INLINE rk_conv_desc
@@ -925,10 +962,10 @@ flat_desc(const void *desc)
 }
 
 static ALWAYS_INLINE void
-conv_flat(const void *desc, void *const *ptrs, int64_t t0, int64_t t1, const int pairs)
+conv_flat(const void *desc, void *const *ptrs, int64_t t0, int64_t t1, const int mode)
 {
 	rk_conv_desc f = flat_desc(desc);
-	conv_body(&f, ptrs, t0, t1, pairs);
+	conv_body(&f, ptrs, t0, t1, mode);
 }
 
 void

@@ -610,6 +610,7 @@ typedef struct rk_fc_desc {
 #define RK_KERNELS(X) \
 	X(rk_conv2d) \
 	X(rk_conv2d_p) \
+	X(rk_conv2d_q) \
 	X(rk_conv2d_flat) \
 	X(rk_conv2d_flat_p) \
 	X(rk_conv2d_flat_v) \

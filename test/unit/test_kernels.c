@@ -278,6 +278,7 @@ twin_kernel(const char *kernel)
 {
 	static const char *const twins[][2] = {
 		{"rk_conv2d_p", "rk_conv2d"},
+		{"rk_conv2d_q", "rk_conv2d"},
 		{"rk_conv2d_flat_p", "rk_conv2d_flat"},
 		{"rk_conv2d_flat_v", "rk_conv2d_flat"},
 	};
@@ -619,6 +620,10 @@ test_conv(void)
 	conv_case("1x17 (KW > 16)", (conv_cfg){1, 3, 5, 30, 9, 1, 17, 1, 1, 0, 8, 0, 8, 1, 1, 1, true, true});
 	conv_case("1x19 s3 d2", (conv_cfg){1, 2, 3, 60, 4, 1, 19, 1, 3, 0, 5, 0, 7, 1, 2, 1, false, true});
 	conv_case("tiny input", (conv_cfg){1, 4, 2, 2, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true});
+	/* four blocks per tile (rk_conv2d_q): 7x7 planes, odd sizes, a 5x5 kernel */
+	conv_case("7x7 four blocks", (conv_cfg){1, 24, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true});
+	conv_case("5x3 four blocks 5x5", (conv_cfg){2, 8, 5, 3, 128, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1, false, true});
+	conv_case("6x7 four blocks s(1,2) d2", (conv_cfg){1, 16, 9, 13, 64, 3, 3, 1, 2, 2, 2, 2, 2, 2, 1, 1, true, true});
 	conv_case("1x1 input 3x3", (conv_cfg){1, 4, 1, 1, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true});
 	conv_case("groups 2", (conv_cfg){1, 16, 10, 10, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, true});
 	conv_case("groups 8 (4 per group)", (conv_cfg){2, 32, 9, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, true, true});
@@ -696,6 +701,10 @@ test_conv(void)
 		{"1x1 flat big", {1, 64, 28, 28, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, true}},
 		{"3x3 s2", {1, 16, 15, 13, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true}},
 		{"7x7 plane", {1, 128, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
+		/* four blocks per tile (rk_conv2d_q): rows of at most 8 pixels */
+		{"7x7 plane, four blocks", {1, 64, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
+		{"14x14 -> 7x7 s2, four blocks", {2, 32, 14, 13, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true}},
+		{"8-pixel rows, four blocks", {1, 16, 5, 8, 192, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
 		{"chunks", {1, 64, 4, 2000, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
 		{"groups 2 of 16 -> 32", {1, 32, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, true}},
 		{"groups 4 of 16, 1x1", {2, 64, 6, 6, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 4, false, true}},
@@ -750,6 +759,7 @@ test_conv_rows(void)
 		{"3x3 rows over tasks", {1, 16, 30, 12, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
 		{"3x3 rows over tasks", {1, 32, 30, 12, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}, true},
 		{"3x3 s2", {2, 16, 11, 11, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, false, true}},
+		{"7x7 four blocks", {1, 32, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}, true},
 		{"3x3 chunks", {1, 64, 4, 2000, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true}},
 		{"groups 4 (pixel vectors)", {1, 24, 5, 41, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, true, true, true}},
 		{"radix groups of 32", {1, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, true}, true},

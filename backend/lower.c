@@ -54,11 +54,14 @@ enum {
 #define FLAT_V_MIN_PIXELS 128
 #endif
 #ifndef CONV_CACHE
-/* Output rows up to this long get four blocks per tile (rk_conv2d_q) and
- * tasks of whole planes down to SMALL_MIN_TASKS tasks (lower_conv). */
+/* Output rows up to QUAD_MAX_OW long get four blocks per tile
+ * (rk_conv2d_q); planes with rows up to WHOLE_MAX_OW long stay whole in a
+ * task down to SMALL_MIN_TASKS tasks a conv (lower_conv; measured on the
+ * 7x7 and 14x14 stages, docs/bench.md "Small planes"). */
 #ifndef QUAD_MAX_OW
 #define QUAD_MAX_OW 8
 #endif
+#define WHOLE_MAX_OW 16
 #define SMALL_MIN_TASKS 8
 #define CONV_CACHE ((int64_t)512 << 10) /* bytes of input and weights a conv task keeps hot */
 #endif
@@ -476,10 +479,10 @@ lower_conv(ir_graph *g, ir_op *op, be_call *c, ir_err *e)
 	/* rows: as many tasks as the target asks; a small plane's rows stay
 	 * together (every task streams all of its blocks' weights once per row
 	 * tile, border column and corner: a 7x7 plane split into rows read
-	 * them 21 times for 49 pixels, whole 13 times) unless that leaves
-	 * fewer than SMALL_MIN_TASKS tasks */
+	 * them 21 times for 49 pixels, whole 13 times; a 14x14 one 42 and 20
+	 * times for 196) unless that leaves fewer than SMALL_MIN_TASKS tasks */
 	int64_t sp = ceil_div(target, ng * d.ntob);
-	if (!flat && d.OW <= QUAD_MAX_OW)
+	if (!flat && d.OW <= WHOLE_MAX_OW)
 		sp = clamp64(ceil_div(SMALL_MIN_TASKS, ng * d.ntob), 1, sp);
 	/* flat 1x1 over large planes with whole blocks: pixel vectors */
 	bool flat_v = flat && d.wpacked && strcmp(algo, "pixel") != 0 && d.Mg % RK_BLOCK == 0 &&

@@ -474,7 +474,7 @@ conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *
          int64_t kxlo, int64_t kxhi, int64_t c0, int64_t c1, int nb)
 {
 	const int64_t YPS = d->yblk ? RK_BLOCK : 1; /* q counts pixels */
-	const int64_t R = nb > NBMAX ? QR : RK_R;   /* the longest tile */
+	const int R = nb > NBMAX ? QR : RK_R;       /* the longest tile */
 	if (len == L) {
 		const int64_t nt = (L + R - 1) / R, base = nt ? L / nt : 0, extra = nt ? L % nt : 0;
 		for (int64_t i = 0; i < nt; i++) {
@@ -493,27 +493,16 @@ conv_run(const rk_conv_desc *restrict d, const float *restrict xg, const float *
 		q += (k) * ops;                                                                          \
 		xoff += (k) * ps;                                                                        \
 	} while (0)
-	if (nb > NBMAX) {
-		/* four blocks: tiles of QR, then 4, 2, 1 */
-		for (; len >= QR; len -= QR)
-			RK_RUN_TILE(QR);
-		if (QR > 4 && (len & 4))
-			RK_RUN_TILE(QR > 4 ? 4 : 1);
-		if (QR > 2 && (len & 2))
-			RK_RUN_TILE(QR > 2 ? 2 : 1);
-		if (len & 1)
-			RK_RUN_TILE(1);
-		return;
-	}
-	for (; len >= RK_R; len -= RK_R)
-		RK_RUN_TILE(RK_R);
-	/* len < RK_R <= 16 */
-	if (RK_R > 8 && (len & 8))
-		RK_RUN_TILE(RK_R > 8 ? 8 : 1);
-	if (RK_R > 4 && (len & 4))
-		RK_RUN_TILE(RK_R > 4 ? 4 : 1);
-	if (RK_R > 2 && (len & 2))
-		RK_RUN_TILE(RK_R > 2 ? 2 : 1);
+	/* R is a constant once nb is (every entry point fixes it) */
+	for (; len >= R; len -= R)
+		RK_RUN_TILE(R);
+	/* len < R <= RK_R <= 16 */
+	if (R > 8 && (len & 8))
+		RK_RUN_TILE(R > 8 ? 8 : 1);
+	if (R > 4 && (len & 4))
+		RK_RUN_TILE(R > 4 ? 4 : 1);
+	if (R > 2 && (len & 2))
+		RK_RUN_TILE(R > 2 ? 2 : 1);
 	if (len & 1)
 		RK_RUN_TILE(1);
 #undef RK_RUN_TILE

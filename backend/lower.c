@@ -1481,17 +1481,15 @@ lower_se_gate(ir_op *op, be_call *c, ir_err *e)
 			return ir_errf(e, "se_gate: row sums need pixels >= 1");
 	}
 	/* one task per image: a task computes the R*C hidden layer, which all
-	 * of its gate channels need, so splitting the channels over ncb tasks
-	 * reads w1 ncb times; the gates stream their weights from memory (1 MiB
+	 * of its gate channels need, so splitting the channels over k tasks
+	 * read w1 k times; the gates stream their weights from memory (1 MiB
 	 * each for C = 2048, R = 128).  se_resnet50's three C = 2048 gates at one
-	 * thread: 460-500 us each with four blocks, 290-320 with two, 225-255
-	 * with one (Intel Xeon, 2026-12-07) */
-	d.ncb = 1;
-	d.cpt = ceil_div(d.C, d.ncb);
+	 * thread: 460-500 us each with four channel blocks, 290-320 with two,
+	 * 225-255 with one (Intel Xeon, 2026-12-07) */
 	for (int i = 0; i < 5; i++)
 		add_ptr(c, op->operands[i]);
 	add_ptr(c, op->results[0]);
-	set_call(c, "rk_se_gate", &d, sizeof d, d.N * d.ncb);
+	set_call(c, "rk_se_gate", &d, sizeof d, d.N);
 	return 0;
 }
 

@@ -194,7 +194,7 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 	float *gate = ptrs[5];
 	float h[RK_SE_MAXR], ms[RK_SE_MAXC];
 	for (int64_t t = t0; t < t1; t++) {
-		const int64_t n = t / d->ncb, cb = t % d->ncb;
+		const int64_t n = t; /* one task per image */
 		const float *mn = m + n * KC;
 		if (d->rows > 0) {
 			/* row sums: the means first, each channel's sums in double
@@ -231,18 +231,17 @@ rk_se_gate(const void *desc, void *const *ptrs, int64_t t0, int64_t t1)
 			const double a = b1[j] + ddot(w1 + j * C, mn, C);
 			h[j] = a < 0 ? 0.0f : (float)a;
 		}
-		const int64_t c0 = cb * d->cpt, c1 = rk_min64(C, c0 + d->cpt);
-		int64_t c = c0;
+		int64_t c = 0;
 		if (K == 1) {
 			/* the sigmoid gate: row c of w2 for gate channel c, four at a time */
-			for (; c + 4 <= c1; c += 4) {
+			for (; c + 4 <= C; c += 4) {
 				double r4[4];
 				ddot4(w2 + c * R, R, h, R, r4);
 				for (int q = 0; q < 4; q++)
 					gate[n * KC + c + q] = sigmoid((float)(b2[c + q] + r4[q]));
 			}
 		}
-		for (; c < c1; c++) {
+		for (; c < C; c++) {
 			const int64_t g = c / Cg, cc = c % Cg;
 			float z[RK_SE_MAXK], mx = -__builtin_inff();
 			for (int64_t r = 0; r < K; r++) {

@@ -566,11 +566,11 @@ typedef struct rk_scale_shift_desc {
  * ptrs: [0] m, [1] w1, [2] b1, [3] w2, [4] b2, [5] g [N][K*C].  With rows
  * > 0, m is [N][K*C][rows], row sums whose sum (in double) divided by
  * pixels is the mean (a conv's row_sums result).
- * Tasks: (n, block of cpt of the C channels); each task recomputes the
- * hidden vector of its image (R*C multiply-adds, small next to its users).
+ * Tasks: images (the hidden vector is every gate channel's input; lower.c
+ * says why the channels are not split over tasks).
  */
 typedef struct rk_se_gate_desc {
-	int64_t N, C, R, K, G, cpt, ncb;
+	int64_t N, C, R, K, G;
 	int64_t rows, pixels;
 } rk_se_gate_desc;
 
